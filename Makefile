@@ -1,0 +1,61 @@
+# The project's own commands. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test test-unit test-e2e bench lint migrate messages clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+# Embedded (nothing set): one process on SQLite with in-process tasks and scheduler.
+# Services (DATABASE_URL and REDIS_URL set): web, worker and beat from the Procfile.
+run: migrate
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed_demo
+	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
+		echo "Serving on http://$(HOST):$(PORT) with PostgreSQL and Redis (web, worker, beat)"; \
+		WEB_HOST=$(HOST) WEB_PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile; \
+	else \
+		echo "Serving on http://$(HOST):$(PORT) (embedded: SQLite, in-process tasks)"; \
+		$(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+# Unit, service and integration tests first; the browser journeys in their own process
+# (Playwright's event loop and pytest-asyncio cannot share one; see ../shared/TESTING.md).
+test: setup
+	$(PY) -m pytest tests --ignore=tests/e2e
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest tests/e2e
+
+test-unit: setup
+	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/integration
+
+bench: setup
+	$(PY) bench/run_all.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+
+messages: setup
+	$(PY) manage.py makemessages --locale zh_Hans --ignore "$(VENV)/*" --ignore "var/*" --no-obsolete
+	$(PY) manage.py makemessages --locale zh_Hans --domain djangojs --ignore "$(VENV)/*" --ignore "var/*" --ignore "static/vendor/*"
+	$(PY) manage.py compilemessages --locale zh_Hans --ignore "$(VENV)/*"
+
+clean:
+	rm -rf var/test-* .pytest_cache

@@ -1,0 +1,44 @@
+from django.contrib.auth import authenticate, login, logout
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import LoginInput, UserOutput
+from core.errors import ApplicationError
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=UserOutput)
+    def get(self, request):
+        return Response(UserOutput(request.user).data)
+
+
+class LoginApi(APIView):
+    """Sign in with email or mobile number; starts a session (cookie) for the API and pages alike."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=LoginInput, responses=UserOutput)
+    def post(self, request):
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        if user is None:
+            raise ApplicationError(_("The email or mobile number and password do not match an account."),
+                                   code="invalid_login", http_status=400)
+        login(request, user)
+        return Response(UserOutput(user).data)
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

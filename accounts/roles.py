@@ -1,0 +1,70 @@
+"""Roles are Django groups. Their permissions are declared here and written by a migration
+(accounts 0002) and again after every ``migrate``/``flush``, so a role gains the permissions of
+models that later apps add. Sync only adds: permissions an administrator gave by hand stay.
+"""
+
+from django.apps import apps as global_apps
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    DOCTOR = "doctor", _("Doctor")
+    NURSE = "nurse", _("Nurse")
+    FRONT_DESK = "front_desk", _("Front desk")
+    HOSPITAL_ADMIN = "hospital_admin", _("Hospital administrator")
+
+
+CLINICAL_ROLES = frozenset({Role.DOCTOR, Role.NURSE})
+STAFF_ROLES = frozenset({Role.DOCTOR, Role.NURSE, Role.FRONT_DESK, Role.HOSPITAL_ADMIN})
+
+# Model permissions, "app_label.codename". Patients hold none: what they may see is decided per
+# object by the access_* functions. Permissions for models an app has not created yet are skipped.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.PATIENT: [],
+    Role.DOCTOR: [
+        "records.view_patient", "records.change_patient", "records.add_patient", "records.view_familymember",
+        "appointments.view_department", "appointments.view_doctorprofile",
+    ],
+    Role.NURSE: [
+        "records.view_patient", "records.change_patient", "records.view_familymember",
+        "appointments.view_department", "appointments.view_doctorprofile",
+    ],
+    Role.FRONT_DESK: [
+        "records.view_patient", "records.add_patient", "records.change_patient",
+        "records.view_familymember", "records.add_familymember", "records.change_familymember",
+        "appointments.view_department", "appointments.view_doctorprofile",
+    ],
+    Role.HOSPITAL_ADMIN: [
+        "accounts.view_user", "accounts.add_user", "accounts.change_user",
+        "auth.view_group",
+        "records.view_patient",
+        "appointments.view_department", "appointments.add_department", "appointments.change_department",
+        "appointments.view_doctorprofile", "appointments.add_doctorprofile", "appointments.change_doctorprofile",
+        "core.view_outboxmessage", "core.view_serviceheartbeat",
+        "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
+    ],
+}
+
+
+def roles_sync(apps=global_apps) -> None:
+    """Create each role's group and add its declared permissions. Safe to run any number of times."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [p.split(".", 1) for p in perms]
+        if not wanted:
+            continue
+        query = models.Q()
+        for app_label, codename in wanted:
+            query |= models.Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.filter(query))
+
+
+def roles_sync_after_migrate(sender, app_config=None, apps=global_apps, **kwargs) -> None:
+    # post_migrate is sent once per app; run after the last one, when every permission exists.
+    if app_config is not None and app_config.name != list(global_apps.get_app_configs())[-1].name:
+        return
+    roles_sync(apps)

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def _navigation(user) -> list[tuple[str, str]]:
+    """Links in the top bar, by role. Later apps add their pages here."""
+    if not user.is_authenticated:
+        return [(_("Home"), reverse("core:home"))]
+    items = [(_("Home"), reverse("core:home"))]
+    if user.has_role("patient"):
+        items.append((_("My family"), reverse("records:family")))
+    items.append((_("Notifications"), reverse("notifications:list")))
+    if user.is_staff:
+        items.append((_("Administration"), reverse("admin:index")))
+    return items
+
+
+def portal(request) -> dict:
+    user = getattr(request, "user", None)
+    return {
+        "HOSPITAL_NAME": settings.HOSPITAL_NAME,
+        "NAVIGATION": _navigation(user) if user is not None else [],
+        "EMBEDDED_MODE": not settings.REDIS_URL,
+    }

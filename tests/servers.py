@@ -1,0 +1,107 @@
+"""Real processes for tests: an ASGI server (daphne) and a Celery worker, on the test database.
+
+They run the same code as production in separate processes, pointed at the test database by
+DATABASE_URL/TEST name and at the same Redis, so a test sees what a deployment would do.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment for a child process that must use *this* test run's database."""
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        env["DATABASE_URL"] = (f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+                               f"{db['PORT'] or 5432}/{db['NAME']}")
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    env["TEST_CHILD_PROCESS"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {port} after {timeout} s")
+
+
+def stop(process: subprocess.Popen, *, sig=signal.SIGTERM, timeout: float = 10.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@contextmanager
+def asgi_server(log_path: Path, **env: str):
+    """Daphne serving config.asgi on a free port; yields its base URL."""
+    port = free_port()
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=ROOT, env=child_env(**env), stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, process=process)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process)
+
+
+def celery_worker(log_path: Path, *, concurrency: int = 1, **env: str) -> subprocess.Popen:
+    """Start a real Celery worker process on this run's database and Redis. The caller stops it."""
+    log = open(log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
+    hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--pool=prefork",
+         f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "-n", hostname],
+        cwd=ROOT, env=child_env(**env), stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"{message} not met within {timeout} s")
+
+
+def test_database_is_shared() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" or ":memory:" not in str(
+        connection.settings_dict["NAME"])
