@@ -65,3 +65,269 @@ class DoctorProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.name} ({self.get_title_display()})"
+
+
+class ConsultingRoom(models.Model):
+    """A room where a doctor sees patients (3诊室). The queue's service point builds on it."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="rooms")
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50, help_text=_("As shown to patients, e.g. Room 3 / 3诊室."))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("consulting room")
+        verbose_name_plural = _("consulting rooms")
+        ordering = ["department__sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SessionOfDay(models.TextChoices):
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
+    EVENING = "evening", _("Evening")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class ScheduleTemplate(models.Model):
+    """A doctor's recurring session (every Monday morning, 08:00–12:00, 15-minute slots, 3 numbers each).
+
+    Times are the hospital's local wall-clock times (settings.TIME_ZONE); slots made from it are
+    stored in UTC, so a session keeps its local hours across daylight-saving changes.
+    """
+
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.CASCADE, related_name="schedule_templates")
+    room = models.ForeignKey(ConsultingRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    session = models.CharField(_("session"), max_length=10, choices=SessionOfDay.choices)
+    start_time = models.TimeField(_("starts"))
+    end_time = models.TimeField(_("ends"))
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=15)
+    numbers_per_slot = models.PositiveSmallIntegerField(_("numbers per slot"), default=1)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("schedule template")
+        verbose_name_plural = _("schedule templates")
+        ordering = ["doctor", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")), name="template_ends_after_start"),
+            models.CheckConstraint(condition=models.Q(slot_minutes__gte=5, slot_minutes__lte=240), name="template_slot_length"),
+            models.CheckConstraint(condition=models.Q(numbers_per_slot__gte=1, numbers_per_slot__lte=100),
+                                   name="template_numbers_per_slot"),
+            models.CheckConstraint(condition=models.Q(weekday__gte=0, weekday__lte=6), name="template_weekday_valid"),
+            models.CheckConstraint(condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                                   name="template_valid_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} {self.get_weekday_display()} {self.get_session_display()}"
+
+
+class ExceptionKind(models.TextChoices):
+    LEAVE = "leave", _("Doctor on leave")
+    HOLIDAY = "holiday", _("Public holiday")
+    EXTRA = "extra", _("Extra session")
+
+
+class ScheduleException(models.Model):
+    """A change to the templates on one date: leave or a holiday removes sessions, an extra session adds one.
+
+    ``doctor`` empty means every doctor (a public holiday); ``session`` empty means the whole day.
+    """
+
+    doctor = models.ForeignKey(DoctorProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="schedule_exceptions")
+    date = models.DateField(_("date"))
+    session = models.CharField(_("session"), max_length=10, choices=SessionOfDay.choices, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=ExceptionKind.choices)
+    room = models.ForeignKey(ConsultingRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    start_time = models.TimeField(_("starts"), null=True, blank=True)
+    end_time = models.TimeField(_("ends"), null=True, blank=True)
+    slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), null=True, blank=True)
+    numbers_per_slot = models.PositiveSmallIntegerField(_("numbers per slot"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("schedule exception")
+        verbose_name_plural = _("schedule exceptions")
+        ordering = ["-date"]
+        constraints = [
+            # An extra session needs everything a template has; leave and holidays need none of it.
+            models.CheckConstraint(
+                condition=~models.Q(kind="extra") | (
+                    models.Q(doctor__isnull=False, start_time__isnull=False, end_time__isnull=False,
+                             slot_minutes__isnull=False, numbers_per_slot__isnull=False) & ~models.Q(session="")
+                    & models.Q(end_time__gt=models.F("start_time"))),
+                name="exception_extra_complete",
+            ),
+            models.CheckConstraint(condition=~models.Q(kind="leave") | models.Q(doctor__isnull=False),
+                                   name="exception_leave_has_doctor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date} {self.doctor or ''}"
+
+
+class SlotStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CANCELLED = "cancelled", _("Cancelled by the hospital")
+
+
+class Slot(models.Model):
+    """A bookable time in a doctor's session, with a number of places (号源).
+
+    ``booked`` counts the active appointments in it. It only changes inside the booking services,
+    by a conditional UPDATE (``booked < capacity``), and the check constraint makes over-booking
+    impossible even for code that forgets.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.PROTECT, related_name="slots")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="slots")
+    room = models.ForeignKey(ConsultingRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="slots")
+    template = models.ForeignKey(ScheduleTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="slots")
+    date = models.DateField(_("date"), help_text=_("Local date of the session."))
+    session = models.CharField(_("session"), max_length=10, choices=SessionOfDay.choices)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveSmallIntegerField(_("numbers"))
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+    release_at = models.DateTimeField(_("opens for booking"))
+    status = models.CharField(_("status"), max_length=10, choices=SlotStatus.choices, default=SlotStatus.OPEN)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        ordering = ["starts_at", "doctor"]
+        constraints = [
+            models.UniqueConstraint(fields=["doctor", "starts_at"], name="slot_one_per_doctor_time"),
+            models.CheckConstraint(condition=models.Q(booked__lte=models.F("capacity")), name="slot_never_overbooked"),
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(condition=models.Q(status__in=SlotStatus.values), name="slot_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["department", "date"], name="slot_department_date_idx"),
+            models.Index(fields=["doctor", "date", "session"], name="slot_doctor_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.booked, 0)
+
+
+class AppointmentStatus(models.TextChoices):
+    HELD = "held", _("Awaiting payment")
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("Checked in")
+    IN_CONSULTATION = "in_consultation", _("With the doctor")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("Missed")
+    EXPIRED = "expired", _("Not paid in time")
+
+
+# Statuses that hold a number in the slot and count towards the booking rules.
+ACTIVE_STATUSES = (AppointmentStatus.HELD, AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN,
+                   AppointmentStatus.IN_CONSULTATION)
+
+
+class Appointment(models.Model):
+    """One patient's booking of a slot, from hold to completion.
+
+    Lifecycle: held → booked → checked in → in consultation → completed; or cancelled, no-show,
+    expired (hold not paid in time). Each step's time is a column; who did it is in AppointmentEvent.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey("records.Patient", on_delete=models.PROTECT, related_name="appointments")
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
+    # Copied from the slot so the one-per-session rule can be a database constraint.
+    doctor = models.ForeignKey(DoctorProfile, on_delete=models.PROTECT, related_name="appointments")
+    date = models.DateField(_("date"))
+    session = models.CharField(_("session"), max_length=10, choices=SessionOfDay.choices)
+    status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices)
+    fee = models.DecimalField(_("registration fee"), max_digits=10, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="CNY")
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    request_key = models.CharField(max_length=64, null=True, blank=True,
+                                   help_text=_("The client's idempotency key: the same key books once."))
+    rescheduled_from = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                            related_name="rescheduled_to")
+    created_at = models.DateTimeField(auto_now_add=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    consultation_started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["-date", "slot__starts_at"]
+        constraints = [
+            # A patient never holds two numbers with the same doctor in one session, however requests race.
+            models.UniqueConstraint(fields=["patient", "doctor", "date", "session"],
+                                    condition=models.Q(status__in=ACTIVE_STATUSES),
+                                    name="appointment_one_active_per_doctor_session"),
+            models.UniqueConstraint(fields=["booked_by", "request_key"], condition=models.Q(request_key__isnull=False),
+                                    name="appointment_request_key_once"),
+            models.CheckConstraint(condition=models.Q(status__in=AppointmentStatus.values), name="appointment_status_valid"),
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="appointment_fee_not_negative"),
+            models.CheckConstraint(condition=~models.Q(status="held") | models.Q(hold_expires_at__isnull=False),
+                                   name="appointment_hold_has_expiry"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "hold_expires_at"], name="appointment_hold_idx"),
+            models.Index(fields=["patient", "date"], name="appointment_patient_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} → {self.doctor} {self.date} {self.session}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AppointmentEvent(models.Model):
+    """Append-only history of an appointment: each status change, when, by whom and why."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment event")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.from_status or '-'} → {self.to_status}"

@@ -246,3 +246,14 @@ LOGGING = {
 # SMS: the default backend writes messages to the log; a hospital plugs its gateway in here.
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.LogSmsBackend")
 MAX_FAMILY_MEMBERS = env.int("MAX_FAMILY_MEMBERS", default=8)
+
+# --- Registration (挂号) --------------------------------------------------------------------
+BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=14)  # slots are materialised this far ahead
+SLOT_RELEASE_DAYS_BEFORE = env.int("SLOT_RELEASE_DAYS_BEFORE", default=7)  # numbers for day D open N days before...
+SLOT_RELEASE_HOUR = env.int("SLOT_RELEASE_HOUR", default=8)  # ...at this local hour
+APPOINTMENT_HOLD_MINUTES = env.int("APPOINTMENT_HOLD_MINUTES", default=15)  # time to pay before a held number is released
+CANCEL_CUTOFF_HOURS = env.float("CANCEL_CUTOFF_HOURS", default=2)  # free cancellation until this long before the session
+MAX_ACTIVE_BOOKINGS_PER_DAY = env.int("MAX_ACTIVE_BOOKINGS_PER_DAY", default=3)  # per patient per day
+# Registration fee per doctor title, in CNY. Empty = free registration (confirmed at once) until the
+# payments app provides the fee schedule.
+REGISTRATION_FEES = {k: v for k, v in env.dict("REGISTRATION_FEES", default={}).items()}
