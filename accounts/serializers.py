@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
@@ -16,5 +17,5 @@ class UserOutput(serializers.ModelSerializer):
 
 
 class LoginInput(serializers.Serializer):
-    username = serializers.CharField(help_text="Email address or mobile number.")
+    username = serializers.CharField(help_text=_("Email address or mobile number."))
     password = serializers.CharField(style={"input_type": "password"})

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.backends import axes_username
 from accounts.forms import LoginForm, QueuedPasswordResetForm
@@ -26,9 +27,13 @@ def lockout_response(request, original_response=None, credentials=None):
     cool_off = get_cool_off(request)
     retry_at = (last.attempt_time if last else timezone.now()) + cool_off
     minutes = max(1, int((retry_at - timezone.now()).total_seconds() // 60) + 1)
-    message = _("Too many failed sign-in attempts for this account. For your safety it is locked until %(time)s "
-                "(about %(minutes)d minutes). You can reset your password in the meantime.") % {
-        "time": timezone.localtime(retry_at).strftime("%H:%M"), "minutes": minutes}
+    message = ngettext(
+        "Too many failed sign-in attempts for this account. For your safety it is locked until %(time)s "
+        "(about %(minutes)d minute). You can reset your password in the meantime.",
+        "Too many failed sign-in attempts for this account. For your safety it is locked until %(time)s "
+        "(about %(minutes)d minutes). You can reset your password in the meantime.",
+        minutes,
+    ) % {"time": timezone.localtime(retry_at).strftime("%H:%M"), "minutes": minutes}
     if request.path.startswith("/api/"):
         from core.exceptions import problem_response
 

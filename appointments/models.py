@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,7 +50,7 @@ class DoctorProfile(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="doctor_profile")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="doctors")
-    title = models.CharField(_("title"), max_length=20, choices=DoctorTitle.choices)
+    title = models.CharField(pgettext_lazy("doctor's professional rank", "title"), max_length=20, choices=DoctorTitle.choices)
     specialties = models.CharField(_("specialties"), max_length=300, blank=True)
     bio = models.TextField(_("biography"), blank=True)
     is_active = models.BooleanField(_("seeing patients"), default=True)
@@ -72,7 +72,8 @@ class ConsultingRoom(models.Model):
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="rooms")
     code = models.SlugField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=50, help_text=_("As shown to patients, e.g. Room 3 / 3诊室."))
+    name = models.CharField(pgettext_lazy("consulting room", "name"), max_length=50,
+                            help_text=_("As shown to patients, e.g. Room 3 / 3诊室."))
     location = models.CharField(_("location"), max_length=200, blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
 

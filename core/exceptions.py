@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
@@ -31,13 +32,36 @@ def problem(*, status: int, code: str, detail: str, title: str | None = None, er
     return body
 
 
+# RFC 9457: the title is for people, so it is translated. The English is http.HTTPStatus's phrase.
+_HTTP_TITLES = {
+    400: gettext_lazy("Bad Request"),
+    401: gettext_lazy("Unauthorized"),
+    402: gettext_lazy("Payment Required"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not Found"),
+    405: gettext_lazy("Method Not Allowed"),
+    406: gettext_lazy("Not Acceptable"),
+    409: gettext_lazy("Conflict"),
+    410: gettext_lazy("Gone"),
+    413: gettext_lazy("Request Entity Too Large"),
+    415: gettext_lazy("Unsupported Media Type"),
+    422: gettext_lazy("Unprocessable Entity"),
+    429: gettext_lazy("Too Many Requests"),
+    500: gettext_lazy("Internal Server Error"),
+    502: gettext_lazy("Bad Gateway"),
+    503: gettext_lazy("Service Unavailable"),
+}
+
+
 def _http_title(status: int) -> str:
     from http import HTTPStatus
 
+    if status in _HTTP_TITLES:
+        return str(_HTTP_TITLES[status])
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return "Error"
+        return _("Error")
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
