@@ -21,10 +21,24 @@ class NotificationListApi(APIView):
 
 
 class NotificationReadApi(APIView):
+    """Mark one of the signed-in person's notifications read."""
+
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None})
-    def post(self, request, public_id=None):
-        notification = selectors.access_notification(user=request.user, public_id=public_id) if public_id else None
+    @extend_schema(operation_id="notification_read", request=None, responses={204: None})
+    def post(self, request, public_id):
+        notification = selectors.access_notification(user=request.user, public_id=public_id)
         services.notification_mark_read(user=request.user, notification=notification)
+        return Response(status=204)
+
+
+class NotificationReadAllApi(APIView):
+    """Mark all of the signed-in person's notifications read."""
+
+    permission_classes = [IsAuthenticated]
+
+    # Named here: the default id comes from the path and would collide with notification_read's.
+    @extend_schema(operation_id="notifications_read_all", request=None, responses={204: None})
+    def post(self, request):
+        services.notification_mark_read(user=request.user)
         return Response(status=204)

@@ -30,8 +30,13 @@ class PersonInput(serializers.Serializer):
     insurance_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
+# 'Myself' is created with the account; a person adds everyone else. Named in the API schema
+# (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]) so it does not collide with the full Relationship enum.
+ADDABLE_RELATIONSHIPS = [c for c in Relationship.choices if c[0] != Relationship.SELF]
+
+
 class FamilyMemberInput(PersonInput):
-    relationship = serializers.ChoiceField(choices=[c for c in Relationship.choices if c[0] != Relationship.SELF])
+    relationship = serializers.ChoiceField(choices=ADDABLE_RELATIONSHIPS)
     is_guardian = serializers.BooleanField(default=False)
 
 

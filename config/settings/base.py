@@ -193,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "RelationshipEnum": "records.models.Relationship",
+        "AddableRelationshipEnum": "records.serializers.ADDABLE_RELATIONSHIPS",
+    },
 }
 
 # --- Background work (Celery) ---------------------------------------------------------------
@@ -256,4 +260,4 @@ CANCEL_CUTOFF_HOURS = env.float("CANCEL_CUTOFF_HOURS", default=2)  # free cancel
 MAX_ACTIVE_BOOKINGS_PER_DAY = env.int("MAX_ACTIVE_BOOKINGS_PER_DAY", default=3)  # per patient per day
 # Registration fee per doctor title, in CNY. Empty = free registration (confirmed at once) until the
 # payments app provides the fee schedule.
-REGISTRATION_FEES = {k: v for k, v in env.dict("REGISTRATION_FEES", default={}).items()}
+REGISTRATION_FEES = env.dict("REGISTRATION_FEES", default={})
