@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -82,14 +82,78 @@ def asgi_server(log_path: Path, **env: str):
 
 
 def celery_worker(log_path: Path, *, concurrency: int = 1, **env: str) -> subprocess.Popen:
-    """Start a real Celery worker process on this run's database and Redis. The caller stops it."""
+    """Start a real Celery worker process on this run's database and Redis. The caller stops it.
+
+    The process carries its node name as ``.nodename``; ``wait_for_worker`` waits until it answers.
+    """
     log = open(log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
-    hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
-    return subprocess.Popen(
+    nodename = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
+    process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--pool=prefork",
-         f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "-n", hostname],
+         f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "-n", nodename],
         cwd=ROOT, env=child_env(**env), stdout=log, stderr=subprocess.STDOUT,
     )
+    process.nodename = nodename
+    return process
+
+
+def wait_for_worker(process: subprocess.Popen, *, timeout: float = 30.0) -> None:
+    """Wait until the worker answers a broadcast ping over the broker, i.e. it is consuming."""
+    from config.celery import app
+
+    def answered() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"Celery worker exited with {process.returncode} before it was ready")
+        return bool(app.control.ping(destination=[process.nodename], timeout=0.5))
+
+    wait_until(answered, timeout=timeout, interval=0.2, message=f"worker {process.nodename} answering ping")
+
+
+def procfile_commands(path: Path = ROOT / "Procfile") -> dict[str, str]:
+    """The process types of the Procfile, ``name: command`` per line, as a deployment would read them."""
+    commands = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, command = line.partition(":")
+            commands[name.strip()] = command.strip()
+    return commands
+
+
+def start_shell(command: str, *, log_path: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Run a Procfile command line through bash, in its own process group so it can be stopped whole."""
+    log = open(log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
+    return subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop_group(process: subprocess.Popen, *, timeout: float = 15.0) -> None:
+    """Stop a process started by ``start_shell`` and everything it started (prefork children, bash)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of this group is still there
+    if process.poll() is None:
+        process.wait(timeout=5)
+
+
+def register_log(holder, path: Path) -> Path:
+    """Note that a process logging to `path` serves `holder` (a test item, or a test module for module
+    fixtures); tests/integration/conftest.py shows the tails of these logs beside a failure."""
+    holder._server_logs = [*registered_logs(holder), path]
+    return path
+
+
+def registered_logs(holder) -> list[Path]:
+    return getattr(holder, "_server_logs", [])
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log written)"
 
 
 def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
