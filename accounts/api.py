@@ -27,7 +27,10 @@ class LoginApi(APIView):
     def post(self, request):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        # django-axes marks a locked-out login on the request it is given, and its middleware turns that
+        # mark into the 429 lockout answer; DRF's Request wrapper would keep the mark to itself.
+        user = authenticate(request._request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
         if user is None:
             raise ApplicationError(_("The email or mobile number and password do not match an account."),
                                    code="invalid_login", http_status=400)

@@ -64,12 +64,17 @@ def patient_details_check(*, name: str, sex: str | None = None, date_of_birth: d
         date_of_birth = date_of_birth or parsed_id.date_of_birth
         sex = sex or parsed_id.sex
 
+    # An ID number was typed but is wrong: sex and date of birth come from it once it is corrected,
+    # so asking for them as well would send the person to fill in fields they were told to leave.
+    id_given_but_invalid = "national_id" in errors and parsed_id is None
     if not sex:
-        errors.setdefault("sex", [_("Choose the person's sex.")])
+        if not id_given_but_invalid:
+            errors.setdefault("sex", [_("Choose the person's sex.")])
     elif sex not in Sex.values:
         errors.setdefault("sex", [_("Choose one of the listed options.")])
     if not date_of_birth:
-        errors.setdefault("date_of_birth", [_("Enter the date of birth.")])
+        if not id_given_but_invalid:
+            errors.setdefault("date_of_birth", [_("Enter the date of birth.")])
     else:
         today = timezone.localdate()
         if date_of_birth > today:
@@ -159,7 +164,12 @@ def patient_sign_up(*, name: str, phone: str, email: str, password: str, nationa
         errors["email"] = [_("Enter a valid email address.")]
     elif User.objects.filter(email=email).exists():
         errors["email"] = [_("An account with this email address already exists. Sign in, or reset your password.")]
-    if details and User.objects.filter(phone=details.phone).exists():
+    try:
+        # Checked even when other details are wrong, so every problem is listed at once.
+        taken_phone = User.objects.filter(phone=phone_normalise(phone)).exists()
+    except ValidationError:
+        taken_phone = False  # the format error is already listed by patient_details_check
+    if taken_phone:
         errors["phone"] = [_("An account with this mobile number already exists. Sign in, or reset your password.")]
     try:
         validate_password(password, user=User(name=name, email=email, phone=phone))

@@ -83,7 +83,9 @@ def family_edit(request, public_id):
                "insurance_number": patient.insurance_number}
     form = FamilyMemberForm(request.POST or None, initial=initial)
     if member.relationship == Relationship.SELF:
-        form.fields["relationship"].required = False
+        # 'Myself' is not a choice a person may pick, so offer it (fixed) on their own entry only;
+        # without it the disabled field fails validation and nobody could save their own details.
+        form.fields["relationship"].choices = [(Relationship.SELF, Relationship.SELF.label)]
         form.fields["relationship"].disabled = True
         form.fields["is_guardian"].disabled = True
     if request.method == "POST" and form.is_valid():
