@@ -39,11 +39,11 @@ run: migrate
 # Unit, service and integration tests first; the browser journeys in their own process
 # (Playwright's event loop and pytest-asyncio cannot share one; see ../shared/TESTING.md).
 test: setup
-	$(PY) -m pytest tests --ignore=tests/e2e
+	$(PY) -m pytest -p no:playwright tests --ignore=tests/e2e
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest tests/e2e
 
 test-unit: setup
-	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/integration
+	$(PY) -m pytest -p no:playwright tests --ignore=tests/e2e --ignore=tests/integration
 
 bench: setup
 	$(PY) bench/run_all.py

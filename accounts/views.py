@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.utils.translation import ngettext
 
 from accounts.backends import axes_username
 from accounts.forms import LoginForm, QueuedPasswordResetForm
+from accounts.models import User
 
 
 class LoginView(auth_views.LoginView):
@@ -67,3 +69,14 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+def set_language(request):
+    """Django's language switch, remembering the choice on the account so notifications use it too."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(preferred_language=language)
+    return response

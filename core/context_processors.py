@@ -2,6 +2,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.branding import hospital_name
+
 
 def _navigation(user) -> list[tuple[str, str]]:
     """Links in the top bar, by role. Later apps add their pages here."""
@@ -19,7 +21,7 @@ def _navigation(user) -> list[tuple[str, str]]:
 def portal(request) -> dict:
     user = getattr(request, "user", None)
     return {
-        "HOSPITAL_NAME": settings.HOSPITAL_NAME,
+        "HOSPITAL_NAME": hospital_name(),
         "NAVIGATION": _navigation(user) if user is not None else [],
         "EMBEDDED_MODE": not settings.REDIS_URL,
     }

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from accounts.models import User
 from accounts.phone import phone_normalise
 from accounts.roles import Role
+from core.branding import hospital_name
 from core.errors import ValidationFailed
 from core.sequences import sequence_next
 from notifications.services import notification_send
@@ -180,13 +181,15 @@ def patient_sign_up(*, name: str, phone: str, email: str, password: str, nationa
 
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, name=details.name, phone=details.phone)
+            # Remember the language they signed up in: notifications and emails are written in it later.
+            user = User.objects.create_user(email=email, password=password, name=details.name, phone=details.phone,
+                                            preferred_language=translation.get_language() or settings.LANGUAGE_CODE)
             user.groups.add(_role_group(Role.PATIENT))
             patient = patient_create(details=details, account=user, created_by=user)
             FamilyMember.objects.create(account=user, patient=patient, relationship=Relationship.SELF, is_guardian=True)
             notification_send(
                 user=user, key="welcome", kind="account",
-                title=_("Welcome to %(hospital)s") % {"hospital": settings.HOSPITAL_NAME},
+                title=_("Welcome to %(hospital)s") % {"hospital": hospital_name()},
                 body=_("Your account is ready. Your medical record number is %(mrn)s. You can now add family "
                        "members and book appointments for them.") % {"mrn": patient.mrn},
                 email=True,

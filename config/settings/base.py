@@ -27,6 +27,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 HOSPITAL_NAME = env.str("HOSPITAL_NAME", default="Demo People's Hospital")
+HOSPITAL_NAME_ZH = env.str("HOSPITAL_NAME_ZH", default="示范人民医院")
 HOSPITAL_MRN_PREFIX = env.str("HOSPITAL_MRN_PREFIX", default="M")
 
 # --- Applications -----------------------------------------------------------------------------
@@ -221,6 +222,11 @@ BEAT_HEARTBEAT_SECONDS = env.int("BEAT_HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": timedelta(seconds=BEAT_HEARTBEAT_SECONDS)},
     "outbox-flush": {"task": "core.tasks.outbox_flush", "schedule": timedelta(seconds=30)},
+    # Registration: release unpaid holds; keep BOOKING_HORIZON_DAYS of slots made (idempotent, so hourly
+    # also catches up soon after a restart, a new day or a new template).
+    "appointments-holds-expire": {"task": "appointments.tasks.holds_expire", "schedule": timedelta(minutes=1)},
+    "appointments-slots-materialise": {"task": "appointments.tasks.slots_materialise_horizon",
+                                       "schedule": timedelta(hours=1)},
 }
 EMBEDDED_SCHEDULER = not REDIS_URL and env.bool("EMBEDDED_SCHEDULER", default=True)
 
