@@ -26,15 +26,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DOCTOR: [
         "records.view_patient", "records.change_patient", "records.add_patient", "records.view_familymember",
         "appointments.view_department", "appointments.view_doctorprofile",
+        "appointments.view_slot", "appointments.view_appointment",
     ],
     Role.NURSE: [
         "records.view_patient", "records.change_patient", "records.view_familymember",
         "appointments.view_department", "appointments.view_doctorprofile",
+        "appointments.view_slot", "appointments.view_appointment",
     ],
     Role.FRONT_DESK: [
         "records.view_patient", "records.add_patient", "records.change_patient",
         "records.view_familymember", "records.add_familymember", "records.change_familymember",
         "appointments.view_department", "appointments.view_doctorprofile",
+        # Booking for walk-ins and changing any booking (any time: the patients' cut-off is not theirs).
+        "appointments.view_appointment", "appointments.add_appointment", "appointments.change_appointment",
+        "appointments.view_appointmentevent", "appointments.view_slot",
     ],
     Role.HOSPITAL_ADMIN: [
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
@@ -42,6 +47,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.view_patient",
         "appointments.view_department", "appointments.add_department", "appointments.change_department",
         "appointments.view_doctorprofile", "appointments.add_doctorprofile", "appointments.change_doctorprofile",
+        "appointments.view_consultingroom", "appointments.add_consultingroom", "appointments.change_consultingroom",
+        "appointments.view_scheduletemplate", "appointments.add_scheduletemplate",
+        "appointments.change_scheduletemplate", "appointments.delete_scheduletemplate",
+        "appointments.view_scheduleexception", "appointments.add_scheduleexception",
+        "appointments.change_scheduleexception", "appointments.delete_scheduleexception",
+        # Slots are made by the generator, never added by hand; change_slot is what cancels a session.
+        "appointments.view_slot", "appointments.change_slot",
+        "appointments.view_appointment", "appointments.add_appointment", "appointments.change_appointment",
+        "appointments.view_appointmentevent",
         "core.view_outboxmessage", "core.view_serviceheartbeat",
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
     ],
@@ -64,7 +78,9 @@ def roles_sync(apps=global_apps) -> None:
 
 
 def roles_sync_after_migrate(sender, app_config=None, apps=global_apps, **kwargs) -> None:
-    # post_migrate is sent once per app; run after the last one, when every permission exists.
-    if app_config is not None and app_config.name != list(global_apps.get_app_configs())[-1].name:
+    # post_migrate is sent once per app that has models (apps without a models module get none);
+    # run after the last of those, when every permission exists.
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
+    if app_config is not None and app_config.name != with_models[-1].name:
         return
     roles_sync(apps)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AppointmentsConfig(AppConfig):
     name = "appointments"
     verbose_name = _("Registration and queue")
+
+    def ready(self) -> None:
+        # Register the periodic tasks in every process, not only in a Celery worker (which autodiscovers
+        # them): the embedded scheduler and beat's schedule check look them up by name.
+        from appointments import tasks  # noqa: F401
