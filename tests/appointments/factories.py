@@ -32,6 +32,7 @@ def user(*roles: str, **fields) -> User:
     n = next(_counter)
     fields.setdefault("email", f"person{n}@example.test")
     fields.setdefault("name", f"用户{n}")
+    fields.setdefault("phone", f"135{n:08d}")
     account = User.objects.create_user(password="Quiet-River-2024", **fields)
     for role in roles:
         account.groups.add(Group.objects.get_or_create(name=role)[0])
