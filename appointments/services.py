@@ -263,6 +263,8 @@ def _book_locked(*, patient: Patient, slot_id: int, booked_by: User, request_key
                  rescheduled_from: Appointment | None = None, paid_fee: Decimal | None = None) -> Appointment:
     """The booking itself; the caller holds a transaction. Raises (and so rolls back) on every refusal."""
     _lock_patient(patient.pk)  # one person's bookings queue here, so the daily count below cannot be raced
+    if request_key and Appointment.objects.filter(booked_by=booked_by, request_key=request_key).exists():
+        raise _RequestKeyTaken()  # a repeat of a request that booked while this one queued on the lock
     slot = Slot.objects.select_related("doctor").get(pk=slot_id)
     now = timezone.now()
     _check_bookable(slot, now)
