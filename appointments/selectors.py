@@ -100,15 +100,17 @@ def session_list(*, date_from: date, date_to: date, doctor: DoctorProfile | None
     if department is not None:
         slots = slots.filter(department=department, doctor__is_active=True)
     open_ = Q(status=SlotStatus.OPEN)
+    # Aliases differ from the field names: an aggregate named like a field would shadow it in the
+    # aggregates after it (Sum(F("capacity") - F("booked")) would then sum an aggregate).
     rows = (slots.values("doctor_id", "date", "session")
-            .annotate(starts_at=Min("starts_at"), ends_at=Max("ends_at"), release_at=Min("release_at"),
-                      capacity=Coalesce(Sum("capacity", filter=open_), 0),
-                      remaining=Coalesce(Sum(F("capacity") - F("booked"), filter=open_ & Q(starts_at__gt=now)), 0),
+            .annotate(first_start=Min("starts_at"), last_end=Max("ends_at"), first_release=Min("release_at"),
+                      numbers=Coalesce(Sum("capacity", filter=open_), 0),
+                      numbers_left=Coalesce(Sum(F("capacity") - F("booked"), filter=open_ & Q(starts_at__gt=now)), 0),
                       open_slots=Count("pk", filter=open_))
-            .order_by("date", "starts_at", "doctor_id"))
-    return [SessionSummary(doctor_id=r["doctor_id"], date=r["date"], session=r["session"], starts_at=r["starts_at"],
-                           ends_at=r["ends_at"], capacity=r["capacity"], remaining=r["remaining"],
-                           release_at=r["release_at"], cancelled=r["open_slots"] == 0)
+            .order_by("date", "first_start", "doctor_id"))
+    return [SessionSummary(doctor_id=r["doctor_id"], date=r["date"], session=r["session"], starts_at=r["first_start"],
+                           ends_at=r["last_end"], capacity=r["numbers"], remaining=r["numbers_left"],
+                           release_at=r["first_release"], cancelled=r["open_slots"] == 0)
             for r in rows]
 
 
