@@ -15,6 +15,7 @@ api_v1 = [
     path("accounts/", include("accounts.api_urls")),
     path("records/", include("records.api_urls")),
     path("notifications/", include("notifications.api_urls")),
+    path("appointments/", include("appointments.api_urls")),
     re_path(r"^.*$", core_views.api_not_found),  # unknown API routes answer problem+json, never HTML
 ]
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("records.urls")),
     path("notifications/", include("notifications.urls")),
+    path("appointments/", include("appointments.urls")),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -11,7 +11,11 @@ def _navigation(user) -> list[tuple[str, str]]:
         return [(_("Home"), reverse("core:home"))]
     items = [(_("Home"), reverse("core:home"))]
     if user.has_role("patient"):
+        items.append((_("Book"), reverse("appointments:departments")))
+        items.append((_("My appointments"), reverse("appointments:mine")))
         items.append((_("My family"), reverse("records:family")))
+    if user.has_role("front_desk"):
+        items.append((_("Front desk"), reverse("appointments:desk")))
     items.append((_("Notifications"), reverse("notifications:list")))
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))
