@@ -27,11 +27,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "records.view_patient", "records.change_patient", "records.add_patient", "records.view_familymember",
         "appointments.view_department", "appointments.view_doctorprofile",
         "appointments.view_slot", "appointments.view_appointment",
+        # Home monitoring: devices for their patients, readings and scores, alerts, plans and targets.
+        "telemonitor.view_device", "telemonitor.add_device", "telemonitor.change_device", "telemonitor.view_reading",
+        "telemonitor.view_score", "telemonitor.view_alert", "telemonitor.change_alert", "telemonitor.view_monitoringplan",
+        "telemonitor.add_monitoringplan", "telemonitor.change_monitoringplan", "telemonitor.view_patienttarget",
+        "telemonitor.add_patienttarget", "telemonitor.change_patienttarget", "telemonitor.delete_patienttarget",
     ],
     Role.NURSE: [
         "records.view_patient", "records.change_patient", "records.view_familymember",
         "appointments.view_department", "appointments.view_doctorprofile",
         "appointments.view_slot", "appointments.view_appointment",
+        "telemonitor.view_device", "telemonitor.add_device", "telemonitor.change_device", "telemonitor.view_reading",
+        "telemonitor.view_score", "telemonitor.view_alert", "telemonitor.change_alert", "telemonitor.view_monitoringplan",
+        "telemonitor.view_patienttarget",
     ],
     Role.FRONT_DESK: [
         "records.view_patient", "records.add_patient", "records.change_patient",
@@ -58,6 +66,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appointments.view_appointmentevent",
         "core.view_outboxmessage", "core.view_serviceheartbeat",
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
+        "telemonitor.view_device", "telemonitor.change_device", "telemonitor.view_monitoringplan",
+        "telemonitor.view_alert",
     ],
 }
 
