@@ -1,7 +1,26 @@
+from datetime import date, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
 from accounts.demo import demo_user
+from accounts.models import User
 from accounts.roles import Role
-from appointments.models import Department, DoctorProfile, DoctorTitle
+from appointments import selectors, services
+from appointments.localtime import hospital_today
+from appointments.models import (
+    AppointmentStatus,
+    ConsultingRoom,
+    Department,
+    DoctorProfile,
+    DoctorTitle,
+    ScheduleTemplate,
+    SessionOfDay,
+    Weekday,
+)
 from core.demo import DemoLogin
+from core.errors import ApplicationError
+from records.models import FamilyMember, Relationship
 
 DEPARTMENTS = [
     # code, zh, en, location, prefix, description zh, description en
@@ -28,6 +47,54 @@ DOCTORS = [
 ]
 
 
+# Sessions: (weekday, session, start, end, slot minutes, numbers per slot). Every doctor works the
+# weekday mornings; every other doctor also sees patients on Tuesday and Thursday afternoons.
+MORNINGS = [(day, SessionOfDay.MORNING, time(8, 0), time(12, 0), 30, 3)
+            for day in (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY)]
+AFTERNOONS = [(day, SessionOfDay.AFTERNOON, time(14, 0), time(17, 0), 30, 2) for day in (Weekday.TUESDAY, Weekday.THURSDAY)]
+SCHEDULE_FROM = date(2025, 1, 1)
+
+# The demo patient's bookings: (relationship on her list, doctor email, request key). The key makes
+# each one happen once, however often seed_demo runs.
+BOOKINGS = [
+    (Relationship.SELF, "dr.zhang@demo.hospital", "demo-booking-self"),
+    (Relationship.PARENT, "dr.wang@demo.hospital", "demo-booking-parent"),
+    (Relationship.SELF, "dr.liu@demo.hospital", "demo-booking-self-2"),
+]
+
+
+def _seed_rooms_and_schedules() -> None:
+    for index, department in enumerate(Department.objects.order_by("sort_order", "code"), start=1):
+        ConsultingRoom.objects.get_or_create(code=f"{department.code}-1", defaults={
+            "department": department, "name": f"{index}诊室 / Room {index}", "location": department.location})
+    for index, doctor in enumerate(DoctorProfile.objects.filter(user__email__in=[d[0] for d in DOCTORS]).order_by("pk")):
+        room = ConsultingRoom.objects.filter(department=doctor.department).order_by("code").first()
+        for weekday, session, start, end, minutes, numbers in MORNINGS + (AFTERNOONS if index % 2 == 0 else []):
+            ScheduleTemplate.objects.get_or_create(doctor=doctor, weekday=weekday, session=session, defaults={
+                "room": room, "start_time": start, "end_time": end, "slot_minutes": minutes,
+                "numbers_per_slot": numbers, "valid_from": SCHEDULE_FROM})
+
+
+def _seed_bookings() -> None:
+    account = User.objects.filter(email="patient@demo.hospital").first()
+    if account is None:
+        return
+    tomorrow = timezone.now() + timedelta(days=1)
+    for relationship, doctor_email, request_key in BOOKINGS:
+        member = FamilyMember.objects.filter(account=account, relationship=relationship).select_related("patient").first()
+        slot = (selectors.slot_bookable_list().filter(doctor__user__email=doctor_email, starts_at__gte=tomorrow)
+                .order_by("starts_at").first())
+        if member is None or slot is None:
+            continue
+        try:
+            appointment = services.appointment_book(patient=member.patient, slot=slot, booked_by=account,
+                                                    request_key=request_key)
+        except ApplicationError:
+            continue  # e.g. the demo patient already booked that session by hand: leave it be
+        if appointment.status == AppointmentStatus.HELD:  # no payments in the demo yet: paid at once
+            services.appointment_confirm(appointment=appointment, by=account)
+
+
 def seed() -> list[DemoLogin]:
     for order, (code, zh, en, location, prefix, desc_zh, desc_en) in enumerate(DEPARTMENTS):
         Department.objects.update_or_create(code=code, defaults={
@@ -37,4 +104,8 @@ def seed() -> list[DemoLogin]:
         user = demo_user(email=email, name=name, role=Role.DOCTOR, phone=f"1370000{index:04d}")
         DoctorProfile.objects.get_or_create(user=user, defaults={
             "department": Department.objects.get(code=dept), "title": title, "specialties": specialties})
+    _seed_rooms_and_schedules()
+    today = hospital_today()
+    services.slots_materialise(date_from=today, date_to=today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
+    _seed_bookings()
     return [DemoLogin("doctor", DOCTORS[0][0], f"{DOCTORS[0][1]}, {DEPARTMENTS[0][2]}")]
