@@ -194,7 +194,8 @@ class MyAppointmentListApi(APIView):
         when = request.query_params.get("when", "upcoming")
         if when not in ("upcoming", "past"):
             raise ValidationFailed(errors={"when": [_("Either upcoming or past.")]})
-        appointments = selectors.appointment_list_for_account(account=request.user, upcoming=when == "upcoming")
+        appointments = (selectors.appointment_list_for_account(account=request.user, upcoming=when == "upcoming")
+                        .select_related("rescheduled_from"))
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(appointments, request, view=self)
         return paginator.get_paginated_response(AppointmentOutput(page, many=True).data)

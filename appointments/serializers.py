@@ -61,6 +61,15 @@ class SlotOutput(serializers.ModelSerializer):
         return slot.status == "open" and slot.release_at <= now and slot.starts_at > now and slot.remaining > 0
 
 
+class AppointmentSlotOutput(SlotOutput):
+    """The slot inside an appointment: its doctor is the appointment's."""
+
+    doctor = None
+
+    class Meta(SlotOutput.Meta):
+        fields = [f for f in SlotOutput.Meta.fields if f != "doctor"]
+
+
 class PatientRefOutput(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     name = serializers.CharField(read_only=True)
@@ -71,7 +80,7 @@ class AppointmentOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     patient = PatientRefOutput(read_only=True)
     doctor = DoctorOutput(read_only=True)
-    slot = SlotOutput(read_only=True)
+    slot = AppointmentSlotOutput(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     rescheduled_from = serializers.UUIDField(source="rescheduled_from.public_id", read_only=True, allow_null=True,
                                              default=None)

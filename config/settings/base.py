@@ -197,6 +197,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RelationshipEnum": "records.models.Relationship",
         "AddableRelationshipEnum": "records.serializers.ADDABLE_RELATIONSHIPS",
+        "SlotStatusEnum": "appointments.models.SlotStatus",
+        "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
     },
 }
 
