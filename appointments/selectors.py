@@ -7,6 +7,7 @@ select_related and per-row figures by annotation, never by a query per row.
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError  # a malformed UUID in the URL or API
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
@@ -47,7 +48,7 @@ def doctor_list(*, department: Department, now: datetime | None = None) -> Query
 def doctor_get(*, public_id) -> DoctorProfile:
     try:
         return DoctorProfile.objects.select_related("user", "department").get(public_id=public_id, is_active=True)
-    except (DoctorProfile.DoesNotExist, ValueError):
+    except (DoctorProfile.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("We could not find this doctor.")) from None
 
 
@@ -59,7 +60,7 @@ def slot_list_for_day(*, doctor: DoctorProfile, date: date) -> QuerySet[Slot]:
 def slot_get(*, public_id) -> Slot:
     try:
         return Slot.objects.select_related("doctor__user", "department", "room").get(public_id=public_id)
-    except (Slot.DoesNotExist, ValueError):
+    except (Slot.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("We could not find this time. Please choose again.")) from None
 
 
@@ -140,7 +141,7 @@ def access_appointment(*, user: User, public_id) -> Appointment:
         appointments = appointments.filter(patient__family_links__account=user)
     try:
         return appointments.get(public_id=public_id)
-    except (Appointment.DoesNotExist, ValueError):
+    except (Appointment.DoesNotExist, ValueError, ValidationError):
         raise NotFound(_("We could not find this appointment.")) from None
 
 
