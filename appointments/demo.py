@@ -54,12 +54,12 @@ MORNINGS = [(day, SessionOfDay.MORNING, time(8, 0), time(12, 0), 30, 3)
 AFTERNOONS = [(day, SessionOfDay.AFTERNOON, time(14, 0), time(17, 0), 30, 2) for day in (Weekday.TUESDAY, Weekday.THURSDAY)]
 SCHEDULE_FROM = date(2025, 1, 1)
 
-# The demo patient's bookings: (relationship on her list, doctor email, request key). The key makes
-# each one happen once, however often seed_demo runs.
+# The demo patient's bookings: (relationship on her list, doctor email, first day from today, request key).
+# The key makes each one happen once, however often seed_demo runs.
 BOOKINGS = [
-    (Relationship.SELF, "dr.zhang@demo.hospital", "demo-booking-self"),
-    (Relationship.PARENT, "dr.wang@demo.hospital", "demo-booking-parent"),
-    (Relationship.SELF, "dr.liu@demo.hospital", "demo-booking-self-2"),
+    (Relationship.SELF, "dr.zhang@demo.hospital", 1, "demo-booking-self"),
+    (Relationship.PARENT, "dr.wang@demo.hospital", 1, "demo-booking-parent"),
+    (Relationship.SELF, "dr.liu@demo.hospital", 4, "demo-booking-self-2"),
 ]
 
 
@@ -79,10 +79,10 @@ def _seed_bookings() -> None:
     account = User.objects.filter(email="patient@demo.hospital").first()
     if account is None:
         return
-    tomorrow = timezone.now() + timedelta(days=1)
-    for relationship, doctor_email, request_key in BOOKINGS:
+    for relationship, doctor_email, days_ahead, request_key in BOOKINGS:
         member = FamilyMember.objects.filter(account=account, relationship=relationship).select_related("patient").first()
-        slot = (selectors.slot_bookable_list().filter(doctor__user__email=doctor_email, starts_at__gte=tomorrow)
+        slot = (selectors.slot_bookable_list().filter(doctor__user__email=doctor_email,
+                                                       starts_at__gte=timezone.now() + timedelta(days=days_ahead))
                 .order_by("starts_at").first())
         if member is None or slot is None:
             continue
