@@ -16,6 +16,7 @@ api_v1 = [
     path("records/", include("records.api_urls")),
     path("notifications/", include("notifications.api_urls")),
     path("appointments/", include("appointments.api_urls")),
+    path("telemonitor/", include("telemonitor.api_urls")),
     re_path(r"^.*$", core_views.api_not_found),  # unknown API routes answer problem+json, never HTML
 ]
 

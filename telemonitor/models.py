@@ -293,8 +293,8 @@ class Alert(models.Model):
     """A patient's score or target crossed; one active alert per (patient, kind), updated rather than repeated.
 
     Life: open → (escalated, when nobody acknowledged it by ``ack_due_at``) → acknowledged (by a clinician, with a
-    note) → closed. A worse crossing while acknowledged raises the severity and opens it again. ``seq`` is the care
-    team's live sequence number of its latest change (telemonitor.live).
+    note) → closed. A worse crossing while acknowledged (or escalated) raises the severity and opens it again, with a
+    new acknowledgement deadline. Changes are pushed live to the care team (telemonitor.live).
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -315,7 +315,6 @@ class Alert(models.Model):
                                         related_name="+")
     ack_note = models.TextField(_("note"), blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    seq = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("alert")
