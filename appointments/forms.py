@@ -44,7 +44,8 @@ class CancelForm(forms.Form):
 class PatientSearchForm(forms.Form):
     q = forms.CharField(label=_("Find a patient"), max_length=100, min_length=2,
                         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "autofocus": True}),
-                        help_text=_("Name, pinyin initials (e.g. wxm), mobile number or MRN."))
+                        help_text=_("Name, pinyin initials (e.g. wxm), mobile number or MRN."),
+                        error_messages={"min_length": _("Type at least 2 characters.")})
 
 
 class WalkInForm(PersonFields):

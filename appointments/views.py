@@ -223,7 +223,7 @@ def _confirm_context(request: HttpRequest, slot: Slot, patient: Patient | None, 
     back = _Mode(patient=patient).query if patient is not None and _is_front_desk(request.user) else ""
     return {"slot": slot, "patient": patient, "form": form, "fee": registration_fee(doctor=slot.doctor),
             "cutoff": services.cancel_cutoff(slot), "hold_minutes": settings.APPOINTMENT_HOLD_MINUTES,
-            "back_query": back}
+            "back_query": back, "is_desk": _is_front_desk(request.user)}
 
 
 @login_required
