@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from config.celery import app
 from config.embedded import EmbeddedScheduler
@@ -123,7 +124,7 @@ def test_the_configured_beat_schedule_names_registered_tasks():
 @contextmanager
 def broker(url: str | None, *, eager: bool = False):
     """Point the Celery app at `url` (None: keep the configured broker) with fresh connection pools."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool)
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
     if url is not None:
         app.conf.broker_url = url
     app.conf.task_always_eager = eager
@@ -132,9 +133,13 @@ def broker(url: str | None, *, eager: bool = False):
     try:
         yield
     finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool = saved
+        # kombu keeps pools in a process-wide registry keyed by broker URL: closing ours and leaving it
+        # there hands the closed pool to the next user of that URL (a later test's worker ping failed
+        # with "Acquire on closed pool"). Close and forget them all; the app makes fresh ones on demand.
+        kombu_pools.reset()
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        app._pool = None
+        app.amqp._producer_pool = None
 
 
 def test_with_the_broker_down_an_enqueued_job_is_kept_in_the_outbox(db, run_on_commit):
