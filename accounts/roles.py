@@ -94,3 +94,26 @@ def roles_sync_after_migrate(sender, app_config=None, apps=global_apps, **kwargs
     if app_config is not None and app_config.name != with_models[-1].name:
         return
     roles_sync(apps)
+
+
+# Clinical record (records, issue 5). Which patient's record a person may open is decided per object by
+# records.access (care relationship, family guardian, break the glass); these model permissions only say
+# which kinds of record a role works with, and open the admin pages. Hospital administrators see no
+# clinical content: only the audit trail, emergency-access reviews and the formulary.
+ROLE_PERMISSIONS[Role.DOCTOR] += [
+    "records.view_encounter", "records.add_encounter", "records.change_encounter", "records.view_diagnosis",
+    "records.add_diagnosis", "records.view_problem", "records.add_problem", "records.change_problem",
+    "records.view_allergy", "records.add_allergy", "records.view_drug", "records.view_prescription",
+    "records.add_prescription", "records.view_order", "records.add_order", "records.view_resultitem",
+    "records.add_resultitem", "records.view_report", "records.add_report", "records.add_breakglassgrant",
+]
+ROLE_PERMISSIONS[Role.NURSE] += [
+    "records.view_encounter", "records.view_diagnosis", "records.view_problem", "records.view_allergy",
+    "records.add_allergy", "records.view_drug", "records.view_prescription", "records.view_order",
+    "records.view_resultitem", "records.add_resultitem", "records.view_report", "records.add_report",
+]
+ROLE_PERMISSIONS[Role.FRONT_DESK] += ["records.view_drug"]
+ROLE_PERMISSIONS[Role.HOSPITAL_ADMIN] += [
+    "records.view_accesslog", "records.view_breakglassgrant", "records.change_breakglassgrant",
+    "records.view_drug", "records.add_drug", "records.change_drug",
+]

@@ -9,4 +9,4 @@ class AppointmentsConfig(AppConfig):
     def ready(self) -> None:
         # Register the periodic tasks in every process, not only in a Celery worker (which autodiscovers
         # them): the embedded scheduler and beat's schedule check look them up by name.
-        from appointments import tasks  # noqa: F401
+        from appointments import care, tasks  # noqa: F401  (care: registers care relationships with records)

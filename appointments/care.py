@@ -1,0 +1,68 @@
+"""Care relationships that come from registration and the queue, registered into records.care.
+
+records (below this app) decides who may read a chart; it learns from here that a doctor has, or will
+have, this patient in front of them, and that a nurse's department sees them today.
+
+Nurses have no staff profile yet (the staff directory of the admin back office will add one). Until
+then a nurse belongs to the departments named by their ``department:<code>`` groups, e.g. the group
+``department:cardiology``; a nurse without one sees no patient through this source.
+"""
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from accounts.roles import Role
+from appointments.models import Appointment, AppointmentStatus, Department
+from records.care import StaffDepartment, register_care_relationship_source, register_department_resolver
+
+# A booking that was paid for and not cancelled is a care relationship: the doctor prepares for it, sees
+# the patient, or follows up afterwards (a no-show included). An unpaid hold, a cancelled or expired
+# booking never brought the patient to this doctor.
+CARE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_CONSULTATION,
+                 AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+# Today's patients of a department, for its nurses: those who come or have come today.
+TODAY_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_CONSULTATION,
+                  AppointmentStatus.COMPLETED)
+NURSE_DEPARTMENT_GROUP_PREFIX = "department:"
+
+
+def nurse_department_codes(user: User) -> list[str]:
+    return sorted(r[len(NURSE_DEPARTMENT_GROUP_PREFIX):] for r in user.roles if r.startswith(NURSE_DEPARTMENT_GROUP_PREFIX))
+
+
+def doctor_appointments(*, user: User, today, window_days: int) -> QuerySet | None:
+    """Patients booked with this doctor within RECORDS_CARE_WINDOW_DAYS before or after today."""
+    if not user.has_role(Role.DOCTOR):
+        return None
+    window = timedelta(days=window_days)
+    return Appointment.objects.filter(doctor__user=user, date__gte=today - window, date__lte=today + window,
+                                      status__in=CARE_STATUSES).values("patient_id")
+
+
+def department_patients_today(*, user: User, today, window_days: int) -> QuerySet | None:
+    """For a nurse: today's patients of their department(s)."""
+    if not user.has_role(Role.NURSE):
+        return None
+    codes = nurse_department_codes(user)
+    if not codes:
+        return None
+    return Appointment.objects.filter(date=today, slot__department__code__in=codes,
+                                      status__in=TODAY_STATUSES).values("patient_id")
+
+
+def staff_department(user: User) -> StaffDepartment | None:
+    """A doctor's department from their profile; a nurse's from their department group. Names in Chinese, as
+    written on the hospital's records."""
+    department = None
+    if user.has_role(Role.DOCTOR):
+        department = Department.objects.filter(doctors__user=user).first()
+    if department is None and user.has_role(Role.NURSE):
+        department = Department.objects.filter(code__in=nurse_department_codes(user)).order_by("code").first()
+    return StaffDepartment(code=department.code, name=department.name_zh) if department else None
+
+
+register_care_relationship_source(doctor_appointments, name="appointments.doctor_appointments")
+register_care_relationship_source(department_patients_today, name="appointments.department_patients_today")
+register_department_resolver(staff_department, name="appointments.staff_department")
