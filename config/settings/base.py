@@ -218,6 +218,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish that cannot reach the broker gives up quickly; the outbox keeps the work (core.outbox).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "socket_timeout": 2, "socket_connect_timeout": 2,
+    # A task taken by a worker that died (acks_late) goes back to the queue after this many seconds; workers look
+    # for such tasks every interval × throttle seconds (kombu's defaults: 3600, 10 and 10).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 BEAT_HEARTBEAT_SECONDS = env.int("BEAT_HEARTBEAT_SECONDS", default=30)
@@ -229,6 +234,9 @@ CELERY_BEAT_SCHEDULE = {
     "appointments-holds-expire": {"task": "appointments.tasks.holds_expire", "schedule": timedelta(minutes=1)},
     "appointments-slots-materialise": {"task": "appointments.tasks.slots_materialise_horizon",
                                        "schedule": timedelta(hours=1)},
+    # Home monitoring: escalate alerts nobody acknowledged in time; score readings whose task was lost.
+    "telemonitor-alerts-escalate": {"task": "telemonitor.tasks.alerts_escalate", "schedule": timedelta(minutes=1)},
+    "telemonitor-readings-backlog": {"task": "telemonitor.tasks.readings_score_backlog", "schedule": timedelta(minutes=2)},
 }
 EMBEDDED_SCHEDULER = not REDIS_URL and env.bool("EMBEDDED_SCHEDULER", default=True)
 
@@ -269,3 +277,24 @@ MAX_ACTIVE_BOOKINGS_PER_DAY = env.int("MAX_ACTIVE_BOOKINGS_PER_DAY", default=3) 
 # Registration fee per doctor title, in CNY. Empty = free registration (confirmed at once) until the
 # payments app provides the fee schedule.
 REGISTRATION_FEES = env.dict("REGISTRATION_FEES", default={})
+
+# --- Clinical record (电子病历) -------------------------------------------------------------------
+# A booking with a doctor this many days before or after today makes a care relationship (records.care).
+RECORDS_CARE_WINDOW_DAYS = env.int("RECORDS_CARE_WINDOW_DAYS", default=30)
+RECORDS_BREAK_GLASS_MINUTES = env.int("RECORDS_BREAK_GLASS_MINUTES", default=120)  # emergency access lasts this long
+RECORDS_REPORT_MAX_BYTES = env.int("RECORDS_REPORT_MAX_BYTES", default=10 * 1024 * 1024)  # uploaded report documents
+# This hospital's namespace for FHIR identifiers and extensions; set it to a URL the hospital owns.
+RECORDS_FHIR_SYSTEM = env.str("RECORDS_FHIR_SYSTEM", default="https://hospital.example/fhir")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "EncounterStatusEnum": "records.models.EncounterStatus",
+    "DiagnosisRankEnum": "records.models.DiagnosisRank",
+    "ProblemStatusEnum": "records.models.ProblemStatus",
+    "AllergySeverityEnum": "records.models.AllergySeverity",
+    "DrugFormEnum": "records.models.DrugForm",
+    "RouteEnum": "records.models.Route",
+    "FrequencyEnum": "records.models.Frequency",
+    "OrderKindEnum": "records.models.OrderKind",
+    "OrderStatusEnum": "records.models.OrderStatus",
+    "ResultFlagEnum": "records.models.ResultFlag",
+    "AccessActionEnum": "records.models.AccessAction",
+})
