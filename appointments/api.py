@@ -23,6 +23,7 @@ from accounts.roles import Role
 from appointments import guide, selectors, services
 from appointments.errors import NotYourPatientError
 from appointments.localtime import hospital_today
+from appointments.models import Appointment, Slot
 from appointments.serializers import (
     AppointmentOutput,
     BookInput,
@@ -71,6 +72,12 @@ def _query_date(request, name: str, default: date) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(errors={name: [_("Must be a date, YYYY-MM-DD.")]}) from None
+
+
+def _for_output(appointment: Appointment) -> Appointment:
+    """The appointment with everything AppointmentOutput shows, in one query (not one per related row)."""
+    return (Appointment.objects.select_related("patient", "slot__room", "doctor__user", "doctor__department",
+                                               "rescheduled_from").get(pk=appointment.pk))
 
 
 class DepartmentListApi(APIView):
@@ -172,13 +179,16 @@ class BookApi(APIView):
     def post(self, request):
         data = BookInput(data=request.data)
         data.is_valid(raise_exception=True)
-        slot = selectors.slot_get(public_id=data.validated_data["slot"])
+        # Only the slot's row: the service re-reads it under its lock, and the answer is read afresh below.
+        slot = Slot.objects.filter(public_id=data.validated_data["slot"]).first()
+        if slot is None:
+            raise NotFound(_("We could not find this time. Please choose again."))
         patient = Patient.objects.filter(public_id=data.validated_data["patient"]).first()
         if patient is None:
             raise NotYourPatientError()  # the same answer as for a real patient who is not on the list
         appointment = services.appointment_book(patient=patient, slot=slot, booked_by=request.user,
                                                 request_key=data.validated_data["request_key"])
-        return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)
+        return Response(AppointmentOutput(_for_output(appointment)).data, status=status.HTTP_201_CREATED)
 
 
 class MyAppointmentListApi(APIView):
@@ -222,7 +232,7 @@ class CancelApi(APIView):
         data.is_valid(raise_exception=True)
         appointment = services.appointment_cancel(appointment=appointment, by=request.user,
                                                   reason=data.validated_data["reason"])
-        return Response(AppointmentOutput(appointment).data)
+        return Response(AppointmentOutput(_for_output(appointment)).data)
 
 
 class RescheduleApi(APIView):
@@ -241,7 +251,7 @@ class RescheduleApi(APIView):
         if slot.doctor_id != appointment.doctor_id:
             raise ValidationFailed(errors={"slot": [_("Choose a time with the same doctor, or cancel and book anew.")]})
         moved = services.appointment_reschedule(appointment=appointment, new_slot=slot, by=request.user)
-        return Response(AppointmentOutput(moved).data)
+        return Response(AppointmentOutput(_for_output(moved)).data)
 
 
 class PatientSearchApi(APIView):
