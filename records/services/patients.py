@@ -1,5 +1,6 @@
 """Writes to the master patient index and the family list (就诊人). Every rule the pages and API keep lives here."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -127,12 +128,22 @@ def _save_patient(patient: Patient) -> None:
         raise
 
 
-def patient_create(*, details: PatientDetails, account: User | None = None, created_by: User | None = None) -> Patient:
-    """Register a person in the master index and issue their MRN (once, from the 'mrn' sequence)."""
+def patient_create(*, details: PatientDetails, account: User | None = None, created_by: User | None = None,
+                   public_id: uuid.UUID | None = None, mrn: str | None = None) -> Patient:
+    """Register a person in the master index and issue their MRN (once, from the 'mrn' sequence).
+
+    ``public_id`` and ``mrn`` are given only when a record of this hospital comes back (a FHIR import of
+    our own export, records.fhir): the person keeps the ids they had, if no one else holds them now.
+    """
     with transaction.atomic():
         patient = Patient(account=account, created_by=created_by)
+        if public_id is not None:
+            patient.public_id = public_id
         _apply_details(patient, details)
-        patient.mrn = f"{settings.HOSPITAL_MRN_PREFIX}{sequence_next(name='mrn'):08d}"
+        if mrn and not Patient.objects.filter(mrn=mrn).exists():
+            patient.mrn = mrn
+        else:
+            patient.mrn = f"{settings.HOSPITAL_MRN_PREFIX}{sequence_next(name='mrn'):08d}"
         _save_patient(patient)
     return patient
 
