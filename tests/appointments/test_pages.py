@@ -458,3 +458,16 @@ def test_patient_sees_book_and_my_appointments_in_the_menu_and_on_home(signed_in
     assert f'href="{reverse("appointments:departments")}"' in page
     assert f'href="{reverse("appointments:mine")}"' in page
     assert 'data-testid="card-book"' in page and 'data-testid="card-front-desk"' not in page
+
+
+def test_a_number_with_a_fee_is_shown_as_held_until_paid(signed_in, family, settings):
+    settings.REGISTRATION_FEES = {"attending": "25"}
+    _, herself, _ = family
+    slot = factories.slot()
+
+    assert "The number is held for you for" in text(signed_in.get(confirm_url(slot), {"patient": herself.public_id}))
+    response = confirm_post(signed_in, slot, herself)
+
+    assert Appointment.objects.get().status == AppointmentStatus.HELD
+    mine = text(signed_in.get(response["Location"]))
+    assert "Pay the registration fee by" in mine and "Awaiting payment of the registration fee" in mine
