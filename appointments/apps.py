@@ -10,3 +10,4 @@ class AppointmentsConfig(AppConfig):
         # Register the periodic tasks in every process, not only in a Celery worker (which autodiscovers
         # them): the embedded scheduler and beat's schedule check look them up by name.
         from appointments import care, tasks  # noqa: F401  (care: registers care relationships with records)
+        from appointments.queue import tasks as queue_tasks  # noqa: F401

@@ -332,3 +332,162 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+# --- Waiting queue (候诊/叫号) ---------------------------------------------------------------------
+
+class ServicePointKind(models.TextChoices):
+    CONSULTING_ROOM = "consulting_room", _("Consulting room")
+    PHARMACY_WINDOW = "pharmacy_window", _("Pharmacy window")
+
+
+class ServicePoint(models.Model):
+    """Where a queue is served: a doctor in a consulting room, or a pharmacy window (payments uses those).
+
+    One queue per service point per day. Made on first use by check-in (doctor + room of the slot), or by
+    an administrator. A consulting room point always names its doctor; a pharmacy window never does.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ServicePointKind.choices,
+                            default=ServicePointKind.CONSULTING_ROOM)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="service_points")
+    doctor = models.ForeignKey(DoctorProfile, null=True, blank=True, on_delete=models.PROTECT, related_name="service_points")
+    room = models.ForeignKey(ConsultingRoom, null=True, blank=True, on_delete=models.PROTECT, related_name="service_points")
+    name = models.CharField(pgettext_lazy("service point", "name"), max_length=50, blank=True,
+                            help_text=_("Where patients are sent, e.g. Room 3 / 3诊室 or Window 2. Empty: the room's name."))
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("service point")
+        verbose_name_plural = _("service points")
+        ordering = ["department__sort_order", "kind", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=ServicePointKind.values), name="service_point_kind_valid"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="consulting_room", doctor__isnull=False)
+                           | models.Q(kind="pharmacy_window", doctor__isnull=True)),
+                name="service_point_doctor_matches_kind"),
+            # One point per doctor and room (and one per doctor without a room), so check-ins of the same
+            # session never open two queues for one doctor, however they race.
+            models.UniqueConstraint(fields=["doctor", "room"], condition=models.Q(room__isnull=False),
+                                    name="service_point_one_per_doctor_room"),
+            models.UniqueConstraint(fields=["doctor"], condition=models.Q(room__isnull=True, doctor__isnull=False),
+                                    name="service_point_one_per_doctor_without_room"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.room_id:
+            return self.room.name
+        return str(self.doctor.user.name) if self.doctor_id else str(self.pk)
+
+
+class TicketPriority(models.TextChoices):
+    """Priority classes a hall uses; the ordering each gets is in appointments.queue.ordering."""
+
+    NORMAL = "normal", _("Normal")
+    EMERGENCY = "emergency", _("Emergency")
+    AGED = "aged", _("Aged 80 or over")
+    DISABILITY = "disability", _("Disability")
+    RETURNING = "returning", _("Returning with results")
+
+
+class TicketStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CALLED = "called", _("Called")
+    SERVING = "serving", _("With the doctor")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Missed the call")
+    NO_SHOW = "no_show", _("Did not come")
+    TRANSFERRED = "transferred", _("Transferred")
+
+
+class CheckInChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    QR = "qr", _("QR code at the desk")
+    DESK = "desk", _("Front desk")
+    WALK_IN = "walk_in", _("Walk-in")
+    TRANSFER = "transfer", _("Transferred from another doctor")
+
+
+# A ticket in these statuses is still somewhere in today's queue.
+TICKET_OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.SKIPPED)
+
+
+class QueueTicket(models.Model):
+    """A patient's place in one service point's queue on one day (候诊号), e.g. "A012".
+
+    ``sequence`` comes from core.sequences (ticket:<service point>:<date>), so numbers are unique and
+    gap-free per queue and day without count()+1. Where the ticket stands is decided by
+    appointments.queue.ordering from ``priority``, ``late``, ``slot_starts_at`` and ``queued_at``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="tickets")
+    date = models.DateField(_("date"), help_text=_("Local date of the queue."))
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("number"), max_length=12)
+    appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+                                    help_text=_("Empty for a walk-in."))
+    patient = models.ForeignKey("records.Patient", on_delete=models.PROTECT, related_name="queue_tickets")
+    priority = models.CharField(_("priority"), max_length=12, choices=TicketPriority.choices, default=TicketPriority.NORMAL)
+    status = models.CharField(_("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.WAITING)
+    channel = models.CharField(_("checked in by"), max_length=10, choices=CheckInChannel.choices)
+    # Copied from the appointment's slot: booked patients wait in slot order. Empty for walk-ins.
+    slot_starts_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(_("arrived late"), default=False)
+    checked_in_at = models.DateTimeField(_("checked in"))
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    # When the ticket (re)joined the line: the check-in, or the return of a patient who missed the call.
+    queued_at = models.DateTimeField()
+    called_at = models.DateTimeField(null=True, blank=True)
+    recall_count = models.PositiveSmallIntegerField(default=0)
+    serving_started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    transferred_to = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="transferred_from")
+    transferred_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queue ticket")
+        verbose_name_plural = _("queue tickets")
+        ordering = ["date", "service_point", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_point", "date", "sequence"], name="ticket_sequence_once_per_queue"),
+            models.UniqueConstraint(fields=["service_point", "date", "number"], name="ticket_number_once_per_queue"),
+            # An appointment is in one queue at a time: checking in twice, even at once, makes one ticket.
+            models.UniqueConstraint(fields=["appointment"],
+                                    condition=models.Q(appointment__isnull=False) & ~models.Q(status="transferred"),
+                                    name="ticket_one_live_per_appointment"),
+            # A doctor sees one patient at a time.
+            models.UniqueConstraint(fields=["service_point", "date"], condition=models.Q(status="serving"),
+                                    name="ticket_one_serving_per_queue"),
+            models.CheckConstraint(condition=models.Q(status__in=TicketStatus.values), name="ticket_status_valid"),
+            models.CheckConstraint(condition=models.Q(priority__in=TicketPriority.values), name="ticket_priority_valid"),
+            models.CheckConstraint(condition=models.Q(channel__in=CheckInChannel.values), name="ticket_channel_valid"),
+            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="ticket_sequence_positive"),
+            models.CheckConstraint(condition=~models.Q(status__in=["called", "serving", "done"])
+                                   | models.Q(called_at__isnull=False), name="ticket_called_has_time"),
+            models.CheckConstraint(condition=~models.Q(status="transferred") | models.Q(transferred_to__isnull=False),
+                                   name="ticket_transfer_has_target"),
+        ]
+        indexes = [
+            models.Index(fields=["service_point", "date", "status"], name="ticket_queue_status_idx"),
+            models.Index(fields=["patient", "date"], name="ticket_patient_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.date}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in TICKET_OPEN_STATUSES

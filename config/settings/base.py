@@ -298,3 +298,35 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "ResultFlagEnum": "records.models.ResultFlag",
     "AccessActionEnum": "records.models.AccessAction",
 })
+
+# --- Waiting queue (候诊/叫号) --------------------------------------------------------------------
+# Check-in (phone, the desk's QR link, or the front desk) opens QUEUE_CHECK_IN_OPENS_MINUTES before the
+# slot starts and closes QUEUE_CHECK_IN_CLOSES_MINUTES after it; arriving more than QUEUE_LATE_GRACE_MINUTES
+# after the slot's start counts as late (behind those on time). The desk's QR link expires after
+# QUEUE_CHECK_IN_LINK_MINUTES (the desk screen renews it). A called patient who does not come may be
+# recalled QUEUE_RECALL_LIMIT times, then moved back or marked no-show. A returning patient (回诊) waits for at
+# most QUEUE_RETURNING_AFTER other patients. Patients this old or older are given the aged priority.
+QUEUE_CHECK_IN_OPENS_MINUTES = env.int("QUEUE_CHECK_IN_OPENS_MINUTES", default=60)
+QUEUE_CHECK_IN_CLOSES_MINUTES = env.int("QUEUE_CHECK_IN_CLOSES_MINUTES", default=60)
+QUEUE_LATE_GRACE_MINUTES = env.int("QUEUE_LATE_GRACE_MINUTES", default=0)
+QUEUE_CHECK_IN_LINK_MINUTES = env.int("QUEUE_CHECK_IN_LINK_MINUTES", default=10)
+QUEUE_RECALL_LIMIT = env.int("QUEUE_RECALL_LIMIT", default=2)
+QUEUE_RETURNING_AFTER = env.int("QUEUE_RETURNING_AFTER", default=2)
+QUEUE_PRIORITY_AGE = env.int("QUEUE_PRIORITY_AGE", default=80)
+# Estimated wait: the doctor's last QUEUE_WAIT_SAMPLE consultations within QUEUE_WAIT_HISTORY_DAYS, or
+# QUEUE_DEFAULT_CONSULT_MINUTES per patient when there are fewer than 3.
+QUEUE_WAIT_SAMPLE = env.int("QUEUE_WAIT_SAMPLE", default=50)
+QUEUE_WAIT_HISTORY_DAYS = env.int("QUEUE_WAIT_HISTORY_DAYS", default=14)
+QUEUE_DEFAULT_CONSULT_MINUTES = env.int("QUEUE_DEFAULT_CONSULT_MINUTES", default=10)
+# Reminders (periodic job, once each): the evening before at this local hour, this many minutes before the
+# slot, and when this many people or fewer are ahead in the queue.
+QUEUE_REMINDER_EVENING_HOUR = env.int("QUEUE_REMINDER_EVENING_HOUR", default=19)
+QUEUE_REMINDER_BEFORE_MINUTES = env.int("QUEUE_REMINDER_BEFORE_MINUTES", default=60)
+QUEUE_TURN_NEAR_AHEAD = env.int("QUEUE_TURN_NEAR_AHEAD", default=3)
+# No-show marking: this long after a session ends, booked patients who never checked in and tickets that
+# missed their call are marked no-show.
+QUEUE_NO_SHOW_AFTER_MINUTES = env.int("QUEUE_NO_SHOW_AFTER_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE.update({
+    "appointments-queue-reminders": {"task": "appointments.queue.tasks.reminders_send", "schedule": timedelta(minutes=1)},
+    "appointments-queue-no-shows": {"task": "appointments.queue.tasks.no_shows_mark", "schedule": timedelta(minutes=5)},
+})
