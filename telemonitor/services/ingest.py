@@ -236,16 +236,16 @@ def readings_check(rows: list, *, received_at: datetime) -> tuple[list[tuple], l
 
 # --- writing --------------------------------------------------------------------------------------------------------
 
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if value.__class__ is datetime:
-        return value.isoformat()
-    return str(value)  # ids are checked to hold no tab, newline or backslash; floats print exactly with str()
+def _copy_line(row: tuple) -> str:
+    """One checked row as a line of COPY text. Ids are checked to hold no tab, newline or backslash; floats print
+    exactly with repr; None is \\N. Written out by hand: this runs for every reading."""
+    rid, kind, value, value2, acvpu, raw, raw2, unit, oxygen, measured, offset = row
+    return (f"{rid}\t{kind}\t{_NULL if value is None else repr(value)}\t{_NULL if value2 is None else repr(value2)}\t"
+            f"{acvpu}\t{_NULL if raw is None else repr(raw)}\t{_NULL if raw2 is None else repr(raw2)}\t{unit}\t"
+            f"{_NULL if oxygen is None else ('t' if oxygen else 'f')}\t{measured.isoformat()}\t{offset}\n")
+
+
+_NULL = "\\N"
 
 
 def _write_postgres(*, device: Device, rows: list[tuple], received_at: datetime) -> set[str]:
@@ -254,9 +254,7 @@ def _write_postgres(*, device: Device, rows: list[tuple], received_at: datetime)
     Rows are inserted in device reading id order, so two transactions inserting overlapping batches take the unique
     index's locks in the same order and cannot deadlock; the later one waits, then skips what the first stored.
     """
-    buffer = io.StringIO()
-    buffer.write("".join("\t".join([_copy_text(v) for v in row]) + "\n" for row in rows))
-    buffer.seek(0)
+    buffer = io.StringIO("".join([_copy_line(row) for row in rows]))
     table = Reading._meta.db_table
     columns = ", ".join(_COLUMNS)
     with connection.cursor() as cursor:
