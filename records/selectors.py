@@ -58,7 +58,8 @@ def encounter_list(*, patient: Patient, viewer: User | None = None, current_only
     visible = Q(status=EncounterStatus.SIGNED)
     if viewer is not None:
         visible |= Q(author=viewer)
-    encounters = (Encounter.objects.filter(visible, patient=patient).select_related("author", "signed_by")
+    encounters = (Encounter.objects.filter(visible, patient=patient)
+                  .select_related("patient", "author", "signed_by", "amends")
                   .prefetch_related("diagnoses").order_by("-started_at", "-version"))
     if current_only:
         encounters = encounters.exclude(amended_by__status=EncounterStatus.SIGNED)
@@ -84,7 +85,7 @@ def current_medications(*, patient: Patient, today: date | None = None) -> list[
     today = today or timezone.localdate()
     since = timezone.now() - timedelta(days=MAX_PRESCRIPTION_DAYS)
     prescriptions = (Prescription.objects.filter(patient=patient, prescribed_at__gte=since)
-                     .select_related("drug", "prescribed_by").order_by("-prescribed_at", "id"))
+                     .select_related("drug", "encounter", "prescribed_by").order_by("-prescribed_at", "id"))
     return [p for p in prescriptions if timezone.localdate(p.prescribed_at) + timedelta(days=p.duration_days) > today]
 
 
@@ -132,7 +133,8 @@ def patient_chart(*, patient: Patient, viewer: User | None = None) -> Chart:
         results=list(ResultItem.objects.filter(patient=patient).select_related("order")
                      .order_by("-observed_at", "loinc_code", "id")[:CHART_RESULTS]),
         reports=list(Report.objects.filter(patient=patient).order_by("-issued_at", "id")[:CHART_REPORTS]),
-        orders=list(Order.objects.filter(patient=patient, status=OrderStatus.ORDERED).order_by("-ordered_at")),
+        orders=list(Order.objects.filter(patient=patient, status=OrderStatus.ORDERED).select_related("encounter")
+                    .order_by("-ordered_at")),
     )
 
 

@@ -332,17 +332,22 @@ class _Importer:
 
     # Writing ---------------------------------------------------------------------------------------------------
 
-    def user(self, person: dict | None) -> User:
+    def staff_member(self, person: dict | None) -> User | None:
+        """Our member of staff a reference names by our staff identifier; None for anyone else."""
         identifier = (person or {}).get("identifier") or {}
-        if identifier.get("system") == system_uri("staff"):
-            key = str(identifier.get("value"))
-            if key not in self.staff:
-                try:
-                    self.staff[key] = User.objects.filter(public_id=key).first() or self.by
-                except ValidationError:
-                    self.staff[key] = self.by
-            return self.staff[key]
-        return self.by
+        if identifier.get("system") != system_uri("staff"):
+            return None
+        key = str(identifier.get("value"))
+        if key not in self.staff:
+            try:
+                self.staff[key] = User.objects.filter(public_id=key).first()
+            except ValidationError:
+                self.staff[key] = None
+        return self.staff[key]
+
+    def user(self, person: dict | None) -> User:
+        """Who wrote it here: our member of staff if named, else the doctor importing the Bundle."""
+        return self.staff_member(person) or self.by
 
     def run(self) -> ImportResult:
         self._patient()
@@ -388,10 +393,9 @@ class _Importer:
             return
         extensions = _extensions(resource)
         participant = (resource.get("participant") or [{}])[0].get("individual") or {}
-        author = self.user(participant)
-        external = participant.get("display", "") if author == self.by and participant.get("display") else ""
-        if author != self.by:
-            external = ""
+        known = self.staff_member(participant)
+        author = known or self.by
+        external = "" if known else participant.get("display", "")
         started = _moment(resource["period"]["start"])
         signed = _moment(extensions.get(extension_url("encounter-signed-at"), {}).get("valueDateTime"), default=started)
         service = resource.get("serviceType") or {}

@@ -41,8 +41,8 @@ def amoxicillin() -> Drug:
 
 def appointment(*, patient: Patient, doctor: DoctorProfile, day=None, status=AppointmentStatus.BOOKED,
                 booked_by: User | None = None) -> Appointment:
-    slot = booking.slot(doc=doctor, day=day or timezone.localdate(), at=time(8, 0) if day is None else time(9, 0),
-                        capacity=5)
+    n = next(_n)  # each booking its own slot time, so one doctor can have many on a day
+    slot = booking.slot(doc=doctor, day=day or timezone.localdate(), at=time(8 + n % 10, 15 * (n // 10 % 4)), capacity=5)
     return Appointment.objects.create(patient=patient, slot=slot, doctor=doctor, date=slot.date, session=slot.session,
                                       status=status, booked_by=booked_by or doctor.user)
 
