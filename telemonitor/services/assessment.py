@@ -242,10 +242,16 @@ def _target_crossings(*, new: list[dict], targets: dict) -> list[Crossing]:
             if value is None:
                 continue
             if (target.low is not None and value < target.low) or (target.high is not None and value > target.high):
-                low = "" if target.low is None else f"{target.low:g}"
-                high = "" if target.high is None else f"{target.high:g}"
                 crossings.append(Crossing(
                     kind=TARGET_ALERT_KIND[parameter], severity=Severity.LOW, at=reading["measured_at"],
-                    reason=f"{parameter} {value:g} {UNIT_LABEL[kind]} (target {low}–{high})",
+                    reason=f"{parameter} {round(value, 1):g} {UNIT_LABEL[kind]} (target {_band(target.low, target.high)})",
                     details={"reading": reading["id"], "parameter": parameter, "target": [target.low, target.high]}))
     return crossings
+
+
+def _band(low: float | None, high: float | None) -> str:
+    if low is None:
+        return f"≤ {high:g}"
+    if high is None:
+        return f"≥ {low:g}"
+    return f"{low:g}–{high:g}"
