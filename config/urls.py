@@ -16,6 +16,7 @@ api_v1 = [
     path("records/", include("records.api_urls")),
     path("notifications/", include("notifications.api_urls")),
     path("appointments/", include("appointments.api_urls")),
+    path("queue/", include("appointments.queue.api_urls")),
     path("telemonitor/", include("telemonitor.api_urls")),
     re_path(r"^.*$", core_views.api_not_found),  # unknown API routes answer problem+json, never HTML
 ]
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("records.urls")),
     path("notifications/", include("notifications.urls")),
     path("appointments/", include("appointments.urls")),
+    path("queue/", include("appointments.queue.urls")),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -13,9 +13,13 @@ def _navigation(user) -> list[tuple[str, str]]:
     if user.has_role("patient"):
         items.append((_("Book"), reverse("appointments:departments")))
         items.append((_("My appointments"), reverse("appointments:mine")))
+        items.append((_("Queue and check-in"), reverse("queue:mine")))
         items.append((_("My family"), reverse("records:family")))
     if user.has_role("front_desk"):
         items.append((_("Front desk"), reverse("appointments:desk")))
+        items.append((_("Check-in"), reverse("queue:desk")))
+    if user.has_role("doctor"):
+        items.append((_("My queue"), reverse("queue:console_index")))
     items.append((_("Notifications"), reverse("notifications:list")))
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from appointments.localtime import hospital_today, hospital_zone
@@ -198,6 +199,13 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
     if ticket.status == TicketStatus.TRANSFERRED and ticket.transferred_to_id:
         transferred_to = str(QueueTicket.objects.filter(pk=ticket.transferred_to_id)
                              .values_list("public_id", flat=True).first())
+    ahead_text = wait_text = ""
+    if ahead is not None:
+        ahead_text = (ngettext("%(n)d person ahead of you", "%(n)d people ahead of you", ahead) % {"n": ahead}
+                      if ahead else _("You are next."))
+        if wait and wait["high_minutes"]:
+            wait_text = _("Estimated wait: %(low)d–%(high)d minutes") % {"low": wait["low_minutes"],
+                                                                         "high": wait["high_minutes"]}
     return {
         "id": str(ticket.public_id),
         "number": ticket.number,
@@ -208,7 +216,9 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
         "where": _where(point),
         "doctor": point.doctor.user.name if point.doctor_id else "",
         "people_ahead": ahead,
+        "ahead_text": ahead_text,
         "wait": wait,
+        "wait_text": wait_text,
         "called": ticket.status == TicketStatus.CALLED,
         "called_at": _iso(ticket.called_at),
         "recall_count": ticket.recall_count,
@@ -245,7 +255,9 @@ def board_snapshot(*, department: Department, day: date | None = None) -> dict:
             "waiting": len(waiting),
         })
         calls += [{**_board_entry(t), "where": _where(point), "called_at": _iso(t.called_at),
-                   "recall_count": t.recall_count, "key": f"{t.public_id}:{t.recall_count}"}
+                   "recall_count": t.recall_count, "key": f"{t.public_id}:{t.recall_count}",
+                   # Spoken aloud in the hall: the number and the room, never a name.
+                   "say": _("Number %(number)s, please go to %(where)s.") % {"number": t.number, "where": _where(point)}}
                   for t in current if t.status == TicketStatus.CALLED]
     calls.sort(key=lambda c: c["called_at"] or "", reverse=True)
     return {

@@ -1,0 +1,76 @@
+// Live queue pages (ticket, board, console). A websocket message is only a nudge with a sequence number;
+// the page re-reads its fragment over HTTP (the database is the source of truth) on hello (connect and every
+// reconnect), on every nudge, and so also after a gap in the numbers. While the socket is down the page says
+// it is reconnecting; when it is back, hello brings the right state.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-live]");
+  if (!root || !window.WebSocket) { return; }
+  var target = root.querySelector("[data-live-target]");
+  var state = root.querySelector("[data-live-state]");
+  var lastSeq = null;
+  var retry = 500;
+  var socket = null;
+  var loading = null;
+  var again = false;
+
+  function gettext(s) { return window.gettext ? window.gettext(s) : s; }
+
+  function setState(text) {
+    if (!state) { return; }
+    state.hidden = !text;
+    state.textContent = text || "";
+    root.dataset.liveConnected = text ? "false" : "true";
+  }
+
+  function fragmentSeq() {
+    var fragment = target.querySelector("[data-live-fragment]");
+    return fragment ? parseInt(fragment.dataset.seq || "0", 10) : 0;
+  }
+
+  // One read at a time; a nudge that arrives during a read asks for one more afterwards.
+  function refresh() {
+    if (loading) { again = true; return loading; }
+    loading = fetch(root.dataset.fragmentUrl, { credentials: "same-origin", cache: "no-store",
+                                               headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        target.innerHTML = html;  // our own server-rendered, auto-escaped template fragment
+        lastSeq = Math.max(lastSeq || 0, fragmentSeq());
+        document.dispatchEvent(new CustomEvent("queue:refreshed", { detail: { root: root } }));
+      })
+      .catch(function () { /* next nudge or reconnect tries again */ })
+      .then(function () {
+        loading = null;
+        if (again) { again = false; refresh(); }
+      });
+    return loading;
+  }
+  window.queueRefresh = refresh;
+
+  function onMessage(event) {
+    var msg;
+    try { msg = JSON.parse(event.data); } catch (e) { return; }
+    if (msg.type === "hello") { lastSeq = msg.seq; refresh(); return; }
+    if (msg.type === "ticket") { refresh(); return; }
+    if (typeof msg.seq !== "number") { return; }
+    if (lastSeq !== null && msg.seq <= lastSeq) { return; }  // already shown by an earlier read
+    // msg.seq > lastSeq + 1 means nudges were lost: the re-read below covers them all the same.
+    refresh();
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + root.dataset.ws);
+    socket.onopen = function () { retry = 500; setState(""); };
+    socket.onmessage = onMessage;
+    socket.onclose = function (event) {
+      if (event.code === 4403) { setState(gettext("Live updates are not available for this page.")); return; }
+      setState(gettext("Reconnecting…"));
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+  window.addEventListener("online", function () { if (socket && socket.readyState > 1) { connect(); } });
+  connect();
+})();
