@@ -264,6 +264,8 @@ def _write_postgres(*, device: Device, rows: list[tuple], received_at: datetime)
             "raw_value2 double precision, raw_unit varchar(16), on_oxygen boolean, measured_at timestamptz, "
             "device_offset_minutes smallint) ON COMMIT DELETE ROWS"
         )
+        # Emptied here too, not only at commit: a caller's outer transaction may ingest several batches in a row.
+        cursor.execute("TRUNCATE telemonitor_ingest")
         cursor.copy_expert(f"COPY telemonitor_ingest ({columns}) FROM STDIN", buffer)
         cursor.execute(
             f"INSERT INTO {table} (device_id, patient_id, received_at, category, {columns}) "  # noqa: S608 - fixed names

@@ -91,6 +91,21 @@ def test_same_reading_id_from_two_devices_is_two_readings(api_client, patient, n
     assert Reading.objects.count() == 2
 
 
+def test_batches_ingested_in_one_outer_transaction_stay_apart(patient, nurse, device):
+    from django.db import transaction
+
+    from telemonitor.services.devices import device_register
+    from telemonitor.services.ingest import readings_ingest
+
+    other, _ = device_register(patient=patient, kind="thermometer", serial="TH-7", registered_by=nurse)
+    with transaction.atomic():
+        readings_ingest(device=device, readings=[reading("a1"), reading("a2")])
+        readings_ingest(device=other, readings=[reading("b1", kind="temperature", value=37.1, unit="Cel")])
+
+    assert sorted(Reading.objects.values_list("device_id", "device_reading_id")) == [
+        (device.pk, "a1"), (device.pk, "a2"), (other.pk, "b1")]
+
+
 def test_units_are_stored_raw_and_canonical(api_client, token):
     batch = [
         reading("t1", kind="temperature", value=98.6, unit="[degF]"),
