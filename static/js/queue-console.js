@@ -13,7 +13,8 @@
     event.preventDefault();
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+    // getAttribute: the hidden input named "action" shadows the form.action property.
+    fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.json(); })
       .then(function (data) {

@@ -71,6 +71,8 @@
       retry = Math.min(retry * 2, 10000);
     };
   }
-  window.addEventListener("online", function () { if (socket && socket.readyState > 1) { connect(); } });
+  // The browser knows it has lost the network before TCP does: say so at once, and reconnect when it is back.
+  window.addEventListener("offline", function () { if (socket) { socket.close(); } });
+  window.addEventListener("online", function () { if (socket && socket.readyState > 1) { retry = 500; connect(); } });
   connect();
 })();

@@ -1,0 +1,91 @@
+"""Issue 4, acceptance 4: the doctor clicks "call next" on the console (desk PC) and, without reloading, the
+patient's ticket page (phone) and the department's display board both change. Real Chromium, daphne on the
+test database (Redis layer when REDIS_URL is set). Screenshots under the test output."""
+
+from playwright.sync_api import Page, expect
+
+from appointments.queue import services
+from tests.appointments.queue import world
+from tests.e2e.conftest import DESK, PHONE
+
+PASSWORD = "Quiet-River-2024"  # tests.appointments.factories.user
+
+
+def sign_in(page: Page, live_url: str, login: str, next_path: str) -> None:
+    page.goto(f"{live_url}/accounts/login/?next={next_path}")
+    page.get_by_label("Email or mobile number").fill(login)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+
+
+def mark_no_reload(page: Page) -> None:
+    page.evaluate("window.__sameDocument = true")
+
+
+def still_same_document(page: Page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def test_call_next_on_the_console_changes_the_patients_phone_and_the_board_without_reloading(live_url, new_context,
+                                                                                            screens):
+    c = world.clinic(prefix="A", room_name="3诊室")
+    s = world.slot_at(c, world.soon(30))
+    first = world.checked_in(c, world.booked(c, s, name="张三明"))
+    mine = world.checked_in(c, world.booked(c, s, name="李小红"))
+    patient_account = world.account_of(c, mine.appointment)
+
+    phone = new_context(**PHONE).new_page()
+    sign_in(phone, live_url, patient_account.phone, f"/queue/tickets/{mine.public_id}/")
+    expect(phone.get_by_test_id("ticket-number")).to_have_text("A002")
+    expect(phone.get_by_test_id("ticket-ahead")).to_have_text("1 person ahead of you")
+    expect(phone.get_by_test_id("live-state")).to_be_hidden()
+
+    board = new_context(**DESK).new_page()
+    board.goto(f"{live_url}/queue/boards/{c.department.public_id}/")
+    expect(board.get_by_test_id("board-next")).to_contain_text("A001")
+    expect(board.get_by_test_id("board-next")).to_contain_text("张*明")
+
+    desk = new_context(**DESK).new_page()
+    sign_in(desk, live_url, c.doctor.user.phone, f"/queue/console/{first.service_point.public_id}/")
+    expect(desk.get_by_test_id("console-waiting-row")).to_have_count(2)
+    for page in (phone, board, desk):
+        mark_no_reload(page)
+    phone.screenshot(path=str(screens / "01-ticket-waiting-360.png"), full_page=True)
+
+    desk.get_by_test_id("call-next").click()
+
+    expect(desk.get_by_test_id("console-current-number")).to_have_text("A001")
+    expect(phone.get_by_test_id("ticket-ahead")).to_have_text("You are next.")
+    expect(board.get_by_test_id("board-now")).to_contain_text("A001")
+    expect(board.get_by_test_id("board-now")).to_contain_text("张*明")
+    board.screenshot(path=str(screens / "02-board-called.png"), full_page=True)
+
+    desk.get_by_test_id("console-complete").click()
+    expect(desk.get_by_test_id("call-next")).to_contain_text("A002")
+    desk.get_by_test_id("call-next").click()
+
+    expect(phone.get_by_test_id("ticket-called")).to_contain_text("please go to 3诊室")
+    expect(board.get_by_test_id("board-now")).to_contain_text("A002")
+    phone.screenshot(path=str(screens / "03-ticket-called-360.png"), full_page=True)
+    desk.screenshot(path=str(screens / "04-console.png"), full_page=True)
+    assert [still_same_document(page) for page in (phone, board, desk)] == [True, True, True]
+
+
+def test_a_phone_that_loses_its_connection_says_so_and_then_shows_the_right_state(live_url, new_context):
+    c = world.clinic(prefix="A", room_name="3诊室")
+    s = world.slot_at(c, world.soon(30))
+    first = world.checked_in(c, world.booked(c, s))
+    mine = world.checked_in(c, world.booked(c, s))
+    phone_context = new_context(**PHONE)
+    phone = phone_context.new_page()
+    sign_in(phone, live_url, world.account_of(c, mine.appointment).phone, f"/queue/tickets/{mine.public_id}/")
+    expect(phone.get_by_test_id("ticket-ahead")).to_have_text("1 person ahead of you")
+
+    # The socket drops (as on a phone going through a tunnel): the page says it is reconnecting.
+    phone_context.set_offline(True)
+    services.queue_call_next(service_point=first.service_point, by=c.doctor.user)
+    expect(phone.get_by_test_id("live-state")).to_contain_text("Reconnecting")
+    phone_context.set_offline(False)
+
+    expect(phone.get_by_test_id("live-state")).to_be_hidden()
+    expect(phone.get_by_test_id("ticket-ahead")).to_have_text("You are next.")
