@@ -14,11 +14,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from appointments.queue.routing import websocket_urlpatterns as queue_routes  # noqa: E402
 from config import embedded  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
+from telemonitor.routing import websocket_urlpatterns as telemonitor_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*notification_routes, *queue_routes]))),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(
+            [*notification_routes, *queue_routes, *telemonitor_routes]))),
     }
 )
 

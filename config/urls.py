@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("records.urls")),
     path("notifications/", include("notifications.urls")),
+    path("monitoring/", include("telemonitor.urls")),
     path("appointments/", include("appointments.urls")),
     path("queue/", include("appointments.queue.urls")),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),

@@ -15,11 +15,14 @@ def _navigation(user) -> list[tuple[str, str]]:
         items.append((_("My appointments"), reverse("appointments:mine")))
         items.append((_("Queue and check-in"), reverse("queue:mine")))
         items.append((_("My family"), reverse("records:family")))
+        items.append((_("Home monitoring"), reverse("telemonitor:mine")))
     if user.has_role("front_desk"):
         items.append((_("Front desk"), reverse("appointments:desk")))
         items.append((_("Check-in"), reverse("queue:desk")))
     if user.has_role("doctor"):
         items.append((_("My queue"), reverse("queue:console_index")))
+    if user.is_clinician:
+        items.append((_("Monitoring"), reverse("telemonitor:dashboard")))
     items.append((_("Notifications"), reverse("notifications:list")))
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))

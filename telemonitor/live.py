@@ -34,7 +34,8 @@ def team_push(*, lead_doctor_id: int, alert_public_id: str) -> int | None:
     seq = sequence_next(name=team_sequence_name(lead_doctor_id))
     try:
         async_to_sync(get_channel_layer().group_send)(
-            team_group(lead_doctor_id), {"type": "alert.changed", "seq": seq, "id": alert_public_id})
+            team_group(lead_doctor_id),
+            {"type": "alert.changed", "team": int(lead_doctor_id), "seq": seq, "id": alert_public_id})
         return seq
     except Exception as exc:
         logger.warning("Live alert push to team %s delayed: %s", lead_doctor_id, exc)

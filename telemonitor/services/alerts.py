@@ -96,7 +96,7 @@ def care_team(*, patient_id: int) -> list[User]:
                 .distinct().order_by("id"))
 
 
-def _book_link() -> str:
+def book_link() -> str:
     try:
         return reverse("appointments:departments")
     except NoReverseMatch:  # registration not installed: the advice stands without a link
@@ -113,7 +113,7 @@ def _notify_patient(alert: Alert) -> None:
         notification_send(
             user=account, key=f"telemonitor:alert:{alert.public_id}:{alert.severity}", kind="telemonitor_alert",
             title=str(title), body=str(body).format(reason=alert.reason),
-            link=_book_link() if alert.severity == Severity.MEDIUM else "",
+            link=book_link() if alert.severity == Severity.MEDIUM else "",
             sms=alert.severity == Severity.HIGH,
         )
 

@@ -327,7 +327,8 @@ def test_alert_change_nudges_the_lead_doctors_team_with_ids_only(patient, device
 
     message = async_to_sync(layer.receive)(channel)
     alert = Alert.objects.get()
-    assert message == {"type": "alert.changed", "seq": live.team_latest_seq(lead_doctor.pk), "id": str(alert.public_id)}
+    assert message == {"type": "alert.changed", "team": lead_doctor.pk, "seq": live.team_latest_seq(lead_doctor.pk),
+                       "id": str(alert.public_id)}
     async_to_sync(layer.group_discard)(live.team_group(lead_doctor.pk), channel)
 
 
