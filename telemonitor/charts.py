@@ -30,6 +30,7 @@ TARGETS = {
     ReadingKind.TEMPERATURE: (TargetParameter.TEMPERATURE,),
     ReadingKind.RESP_RATE: (TargetParameter.RESP_RATE,),
 }
+BUCKET_LABELS = {"D": _("daily"), "h": _("hourly"), "5min": _("5-minute")}
 SERIES_CLASS = {"value": "trend-line", "value2": "trend-line trend-line-2"}
 
 
@@ -44,7 +45,7 @@ def _scale(low: float, high: float, size: float, start: float, *, invert: bool):
 
 
 def trend_chart(*, kind: str, daily, targets: dict[str, PatientTarget]) -> dict:
-    """{"title", "svg", "summary"} for one kind's daily aggregates (a DataFrame indexed by local date)."""
+    """{"title", "svg", "summary", ...} for one kind's aggregates (telemonitor.selectors.reading_trends)."""
     columns = [c for c in ("value", "value2") if f"{c}_mean" in daily.columns]
     bands = [targets[p] for p in TARGETS.get(kind, ()) if p in targets]
     values = [v for c in columns for stat in ("min", "max") for v in daily[f"{c}_{stat}"].tolist()]
@@ -53,6 +54,7 @@ def trend_chart(*, kind: str, daily, targets: dict[str, PatientTarget]) -> dict:
     pad = max((high - low) * 0.1, 1.0)
     low, high = low - pad, high + pad
     days = list(daily.index)
+    label_format = "%m-%d" if daily.attrs.get("bucket", "D") == "D" else "%m-%d %H:%M"
     x = _scale(0, max(len(days) - 1, 1), WIDTH - LEFT - RIGHT, LEFT, invert=False)
     y = _scale(low, high, HEIGHT - TOP - BOTTOM, TOP, invert=True)
 
@@ -73,18 +75,18 @@ def trend_chart(*, kind: str, daily, targets: dict[str, PatientTarget]) -> dict:
         parts.append(format_html('<polyline class="{}" points="{}"/>', SERIES_CLASS[column], line))
         for i, v in enumerate(means):
             parts.append(format_html('<circle class="trend-dot" cx="{}" cy="{}" r="2.5"><title>{}: {}</title></circle>',
-                                     x(i), y(v), days[i].isoformat(), f"{v:.1f}"))
+                                     x(i), y(v), days[i].strftime(label_format), f"{v:.1f}"))
     for tick in (low + pad, (low + high) / 2, high - pad):
         parts.append(format_html('<text class="trend-axis" x="{}" y="{}" text-anchor="end">{}</text>',
                                  LEFT - 4, y(tick) + 4, f"{tick:.0f}" if high - low > 8 else f"{tick:.1f}"))
     for i in sorted({0, len(days) - 1}):
         parts.append(format_html('<text class="trend-axis" x="{}" y="{}" text-anchor="{}">{}</text>', x(i), HEIGHT - 8,
-                                 "start" if i == 0 else "end", days[i].strftime("%m-%d")))
+                                 "start" if i == 0 else "end", days[i].strftime(label_format)))
     parts.append(mark_safe("</svg>"))
     last = daily.iloc[-1]
     summary = " / ".join(f"{last[f'{c}_mean']:.1f}" for c in columns)
     return {"kind": kind, "title": TITLES.get(kind, kind), "svg": SafeString("".join(parts)), "summary": escape(summary),
-            "days": len(days)}
+            "points": len(days), "bucket": BUCKET_LABELS[daily.attrs.get("bucket", "D")]}
 
 
 def _band_text(target: PatientTarget) -> str:

@@ -132,9 +132,11 @@ TREND_KINDS = (ReadingKind.BLOOD_PRESSURE, ReadingKind.GLUCOSE, ReadingKind.HEAR
 
 
 def reading_trends(*, patient: Patient, days: int = 30) -> dict[str, "pd.DataFrame"]:
-    """Daily mean, lowest and highest of each kind over the last `days` local days (pandas aggregates, one query).
+    """Mean, lowest and highest of each kind per time bucket over the last `days` (pandas aggregates, one query).
 
-    Blood pressure gives systolic (value) and diastolic (value2) columns. Kinds with no readings are left out.
+    The bucket follows the span of the readings, so a chart has points to draw: a local day when they cover more
+    than three days, an hour when more than six hours, else 5 minutes. Indexed by the bucket's local start time;
+    blood pressure gives systolic (value) and diastolic (value2) columns. Kinds with no readings are left out.
     """
     import pandas as pd
 
@@ -144,14 +146,17 @@ def reading_trends(*, patient: Patient, days: int = 30) -> dict[str, "pd.DataFra
     if not rows:
         return {}
     frame = pd.DataFrame(rows, columns=["kind", "measured_at", "value", "value2"])
-    zone = timezone.get_current_timezone()
-    frame["day"] = pd.to_datetime(frame["measured_at"], utc=True).dt.tz_convert(zone).dt.date
+    local = pd.to_datetime(frame["measured_at"], utc=True).dt.tz_convert(timezone.get_current_timezone())
+    span = local.max() - local.min()
+    bucket = "D" if span > pd.Timedelta(days=3) else "h" if span > pd.Timedelta(hours=6) else "5min"
+    frame["bucket"] = local.dt.floor(bucket) if bucket != "D" else local.dt.normalize()
     trends = {}
     for kind, group in frame.groupby("kind", sort=False):
         columns = ["value", "value2"] if kind == ReadingKind.BLOOD_PRESSURE else ["value"]
-        daily = group.groupby("day")[columns].agg(["mean", "min", "max"]).sort_index()
-        daily.columns = [f"{column}_{stat}" for column, stat in daily.columns]
-        trends[kind] = daily
+        aggregated = group.groupby("bucket")[columns].agg(["mean", "min", "max"]).sort_index()
+        aggregated.columns = [f"{column}_{stat}" for column, stat in aggregated.columns]
+        aggregated.attrs["bucket"] = bucket
+        trends[kind] = aggregated
     return trends
 
 

@@ -1,0 +1,82 @@
+"""Issue 7, acceptance 5: the device simulator drives a patient into a high NEWS2 score; the doctor's monitoring page
+shows the alert live, without reloading; acknowledging it stops escalation; the patient sees the advice.
+Real Chromium, daphne on the test database (with REDIS_URL: Redis layer and a real Celery worker scoring)."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from accounts.roles import Role
+from records.services import patient_sign_up
+from telemonitor.models import Alert
+from telemonitor.services import plans
+from telemonitor.services.alerts import alerts_escalate
+from tests import servers
+from tests.conftest import PASSWORD, UserFactory
+from tests.e2e.conftest import DESK, PHONE
+
+
+def sign_in(page: Page, live_url: str, login: str, next_path: str) -> None:
+    page.goto(f"{live_url}/accounts/login/?next={next_path}")
+    page.get_by_label("Email or mobile number").fill(login)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def scorer(live_url, screens):
+    """With Redis, scoring runs in a real worker (as deployed); without, the server scores in-process."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    worker = servers.celery_worker(screens / "celery-worker.log")
+    try:
+        servers.wait_for_worker(worker)
+        yield worker
+    finally:
+        servers.stop(worker, timeout=20)
+
+
+def test_simulated_deterioration_reaches_the_doctors_queue_live_and_the_patient_gets_advice(live_url, scorer,
+                                                                                          new_context, screens):
+    account = patient_sign_up(name="赵大爷", phone="13855550001", email="zhao@example.test", password=PASSWORD,
+                              sex="male", date_of_birth=date(1948, 3, 1))
+    doctor = UserFactory(roles=[Role.DOCTOR], name="张明")
+    plans.plan_enrol(patient=account.own_patient, kind="cardiac", lead_doctor=doctor, enrolled_by=doctor)
+
+    desk = new_context(**DESK).new_page()
+    sign_in(desk, live_url, doctor.email, "/monitoring/clinic/")
+    expect(desk.get_by_test_id("alert-queue")).to_contain_text("No active alerts")
+    expect(desk.locator("#alert-queue-section")).to_have_attribute("data-live", "connected")
+    desk.evaluate("window.__sameDocument = true")
+
+    call_command("simulate_devices", patient_email=[account.email], minutes=30, to="http", url=live_url,
+                 stdout=io.StringIO())
+
+    alert_row = desk.get_by_test_id("alert")
+    expect(alert_row).to_have_count(1, timeout=20_000)
+    expect(alert_row).to_contain_text("赵大爷")
+    expect(alert_row).to_contain_text("NEWS2")
+    assert desk.evaluate("window.__sameDocument === true")
+    desk.screenshot(path=str(screens / "01-doctor-queue-live.png"), full_page=True)
+
+    alert_row.get_by_label("Note").fill("Phoned; ambulance on the way")
+    alert_row.get_by_test_id("alert-acknowledge").click()
+    expect(desk.get_by_test_id("alert")).to_contain_text("Acknowledged by 张明")
+    alert = Alert.objects.get(patient=account.own_patient, kind="news2")
+    assert alert.status == "acknowledged"
+    assert alerts_escalate(now=alert.ack_due_at + timedelta(hours=2)) == 0
+    alert_row.get_by_role("link", name="赵大爷").click()
+    expect(desk.get_by_test_id("trend-spo2")).to_be_visible()
+    desk.screenshot(path=str(screens / "02-doctor-patient-trends.png"), full_page=True)
+
+    phone = new_context(**PHONE).new_page()
+    sign_in(phone, live_url, account.phone, "/monitoring/")
+    advice = phone.get_by_test_id("advice").first
+    expect(advice).to_contain_text("Call emergency services (120) now")
+    expect(phone.get_by_test_id("trend-heart_rate")).to_be_visible()
+    phone.screenshot(path=str(screens / "03-patient-advice-360.png"), full_page=True)
