@@ -92,6 +92,7 @@ class Decision:
     grant: BreakGlassGrant | None = None
     hide_existence: bool = False
     offer_break_glass: bool = False
+    own: bool = False  # their own record or a guarded family member's, whatever their job
     message: str = ""
 
 
@@ -136,7 +137,7 @@ def record_access_decide(*, user: User, patient: Patient, scope: str = Scope.CLI
     """Decide without logging. Queries: the user's roles, then at most the family list, care sources and grants."""
     role = _staff_role(user)
     if not write and is_own_or_guarded(user=user, patient=patient):
-        return Decision(allowed=True, role=role or Role.PATIENT)
+        return Decision(allowed=True, role=role or Role.PATIENT, own=True)
     if not role or role not in STAFF_ROLES:
         return Decision(allowed=False, role=Role.PATIENT if user.has_role(Role.PATIENT) else "", hide_existence=True)
     if scope == Scope.DEMOGRAPHICS and not write:
@@ -189,7 +190,7 @@ def access_patient_record(*, user: User, patient: Patient, purpose: str, request
         raise RecordAccessDenied(decision.message or None, extra={"break_glass": decision.offer_break_glass})
     if write:
         return patient
-    if decision.role == Role.PATIENT:
+    if decision.own:
         purpose = Purpose.SELF
     elif decision.grant is not None:
         purpose = Purpose.EMERGENCY

@@ -139,7 +139,8 @@ def patient_chart(*, patient: Patient, viewer: User | None = None) -> Chart:
 
 
 def access_log_for_patient(*, patient: Patient, limit: int = 200) -> QuerySet[AccessLog]:
-    """Who has looked at this patient's record ("who has viewed my record"): staff reads and refusals, newest first.
-    Pages show role, department, time and purpose; not the staff member's name."""
+    """Who has looked at this patient's record ("who has viewed my record"): reads, writes and emergency accesses
+    by staff, newest first (the patient's and guardians' own looks are left out). Pages show role, department,
+    time and purpose; not the staff member's name."""
     return (AccessLog.objects.filter(patient=patient, action__in=["read", "break_glass", "write"])
-            .exclude(actor_role="patient").order_by("-at", "-id")[:limit])
+            .exclude(purpose="self").order_by("-at", "-id")[:limit])
