@@ -1,4 +1,5 @@
-"""Care relationships that come from registration and the queue, registered into records.care.
+"""Care relationships that come from registration and the queue (bookings and queue tickets), registered
+into records.care.
 
 records (below this app) decides who may read a chart; it learns from here that a doctor has, or will
 have, this patient in front of them, and that a nurse's department sees them today.
@@ -14,7 +15,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
-from appointments.models import Appointment, AppointmentStatus, Department
+from appointments.models import Appointment, AppointmentStatus, Department, QueueTicket, TicketStatus
 from records.care import StaffDepartment, register_care_relationship_source, register_department_resolver
 
 # A booking that was paid for and not cancelled is a care relationship: the doctor prepares for it, sees
@@ -52,6 +53,26 @@ def department_patients_today(*, user: User, today, window_days: int) -> QuerySe
                                       status__in=TODAY_STATUSES).values("patient_id")
 
 
+def doctor_queue_tickets(*, user: User, today, window_days: int) -> QuerySet | None:
+    """Patients in this doctor's queue (walk-ins included) within the window; a ticket moved to another
+    doctor before they were seen does not count."""
+    if not user.has_role(Role.DOCTOR):
+        return None
+    window = timedelta(days=window_days)
+    return (QueueTicket.objects.filter(service_point__doctor__user=user, date__gte=today - window, date__lte=today + window)
+            .exclude(status=TicketStatus.TRANSFERRED).values("patient_id"))
+
+
+def department_queue_today(*, user: User, today, window_days: int) -> QuerySet | None:
+    """For a nurse: everyone in a queue of their department(s) today, walk-ins included."""
+    if not user.has_role(Role.NURSE):
+        return None
+    codes = nurse_department_codes(user)
+    if not codes:
+        return None
+    return QueueTicket.objects.filter(date=today, service_point__department__code__in=codes).values("patient_id")
+
+
 def staff_department(user: User) -> StaffDepartment | None:
     """A doctor's department from their profile; a nurse's from their department group. Names in Chinese, as
     written on the hospital's records."""
@@ -65,4 +86,6 @@ def staff_department(user: User) -> StaffDepartment | None:
 
 register_care_relationship_source(doctor_appointments, name="appointments.doctor_appointments")
 register_care_relationship_source(department_patients_today, name="appointments.department_patients_today")
+register_care_relationship_source(doctor_queue_tickets, name="appointments.doctor_queue_tickets")
+register_care_relationship_source(department_queue_today, name="appointments.department_queue_today")
 register_department_resolver(staff_department, name="appointments.staff_department")

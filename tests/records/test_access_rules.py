@@ -207,3 +207,40 @@ def test_break_glass_over_the_api_then_reading_the_chart(api_client, doctor, per
                                format="json")
     assert response.status_code == 201
     assert api_client.get(f"{API}/patients/{person.public_id}/chart").status_code == 200
+
+
+def _walk_in(*, patient, doctor, day=None, status="waiting", transferred_to=None):
+    """A queue ticket without a booking (a walk-in), written directly."""
+    from appointments.models import QueueTicket, ServicePoint
+
+    point, _created = ServicePoint.objects.get_or_create(doctor=doctor, room=None, defaults={"department": doctor.department})
+    now = timezone.now()
+    count = QueueTicket.objects.filter(service_point=point).count() + 1
+    return QueueTicket.objects.create(service_point=point, date=day or timezone.localdate(), sequence=count,
+                                      number=f"W{count:03d}", patient=patient, status=status, channel="walk_in",
+                                      checked_in_at=now, queued_at=now, transferred_to=transferred_to,
+                                      transferred_at=now if transferred_to else None)
+
+
+def test_walk_in_in_the_doctors_queue_is_a_care_relationship(doctor, person):
+    _walk_in(patient=person, doctor=doctor)
+    assert has_care_relationship(user=doctor.user, patient=person)
+
+
+def test_walk_in_transferred_away_before_being_seen_is_not(doctor, person):
+    colleague = booking.doctor()
+    moved_to = _walk_in(patient=person, doctor=colleague)
+    _walk_in(patient=person, doctor=doctor, status="transferred", transferred_to=moved_to)
+    assert (has_care_relationship(user=doctor.user, patient=person),
+            has_care_relationship(user=colleague.user, patient=person)) == (False, True)
+
+
+def test_walk_in_outside_the_window_is_not(settings, doctor, person):
+    settings.RECORDS_CARE_WINDOW_DAYS = 7
+    _walk_in(patient=person, doctor=doctor, day=timezone.localdate() - timedelta(days=8))
+    assert not has_care_relationship(user=doctor.user, patient=person)
+
+
+def test_nurse_sees_todays_walk_ins_of_her_department(doctor, person):
+    _walk_in(patient=person, doctor=doctor)
+    assert has_care_relationship(user=nurse_of("cardiology"), patient=person)
