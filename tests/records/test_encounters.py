@@ -284,3 +284,40 @@ def test_drug_out_of_the_formulary_cannot_be_prescribed(doctor, person):
 def test_prescription_on_a_signed_note_is_refused(doctor, person):
     with pytest.raises(EncounterSignedError):
         _prescribe(signed(patient=person, author=doctor), doctor, drug())
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_doctors_amending_the_same_version_at_once_make_one_amendment():
+    """The row lock in encounter_amend and the one-draft-per-record constraint: whoever comes second is told the
+    version was already amended, and no record ever has two drafts or two versions with the same number."""
+    import threading
+
+    from django.db import connections
+
+    from tests.services import require_postgres
+
+    require_postgres()
+    author = booking.doctor().user
+    original = signed(patient=booking.patient(), author=author)
+    colleagues = [booking.doctor().user for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def amend(doctor):
+        try:
+            barrier.wait()
+            services.encounter_amend(encounter=original, by=doctor, reason="补充")
+            outcomes.append("amended")
+        except EncounterSupersededError:
+            outcomes.append("superseded")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=amend, args=(doctor,)) for doctor in colleagues]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["amended", "superseded"]
+    assert Encounter.objects.filter(record_id=original.record_id).count() == 2
