@@ -391,7 +391,7 @@ class ServicePoint(models.Model):
 class TicketPriority(models.TextChoices):
     """Priority classes a hall uses; the ordering each gets is in appointments.queue.ordering."""
 
-    NORMAL = "normal", _("Normal")
+    NORMAL = "normal", pgettext_lazy("queue priority", "Normal")  # "Normal" alone is a result flag (正常)
     EMERGENCY = "emergency", _("Emergency")
     AGED = "aged", _("Aged 80 or over")
     DISABILITY = "disability", _("Disability")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from records.models import Patient
 from telemonitor import scoring
@@ -287,7 +288,7 @@ SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("alert status", "Open")  # "Open" alone is a slot open for booking
     ESCALATED = "escalated", _("Escalated")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     CLOSED = "closed", _("Closed")
