@@ -12,11 +12,13 @@ What it does, bounded by --timeout (default 300 s):
    under a prefix of its own in Redis database --redis-db) and opens the websockets, spread round-robin over them:
    B board clients (/ws/queue/boards/<department>/, anonymous, as the hall's screens) and K - B ticket clients
    (/ws/queue/tickets/<ticket>/, each signed in as its patient: it joins the queue's group and its ticket's).
-4. Rounds: POST /api/v1/queue/console/<room>/call-next as the doctor; t0 is taken just before the request is sent;
-   each client's latency is the time its nudge ({"type": "queue" | "board", "seq": n}) arrives. The round ends
-   when every client has it; then the called patient is completed (not timed) and its nudges are drained.
-   Reported over all clients of all rounds: p50 and p99 latency, and per round the time until the last client had
-   it (p50 and max over rounds). The clients are in this one process, on the same cores as the servers.
+4. Rounds (one more first, to warm up, not counted): POST /api/v1/queue/console/<room>/call-next as the doctor;
+   t0 is taken just before the request is sent; each client's latency is the time its nudge ({"type": "queue" |
+   "board", "seq": n}) arrives. The round ends when every client has it; then the called patient is completed
+   (not timed) and its nudges are drained. The nudges travel on the queue's Redis pub/sub layer as deployed
+   (--layer core: the default layer, one Redis message per socket, for comparison). Reported over all clients of
+   all counted rounds: p50 and p99 latency; per round, the time until the last client had it (p50 and max over
+   rounds). The clients are in this one process, on the same cores as the servers.
 5. Baseline, same run, same Redis: a subscriber and a publisher (redis-py asyncio) and --publishes PUBLISH calls
    one at a time, each carrying its send time; p50/p99 from PUBLISH to the subscriber reading it.
 Cleans up: stops the servers, deletes its own keys from Redis (its prefix only), drops the database.
@@ -188,19 +190,21 @@ async def fanout(urls: list[str], seeded: dict, *, boards: int, rounds: int) -> 
     first_client: list[float] = []
     answered: list[float] = []
     async with httpx.AsyncClient(base_url=urls[0], headers=headers, timeout=60) as http:
-        for _round in range(rounds):
+        for round_number in range(rounds + 1):  # round 0 warms up (first use of each path) and is not counted
             # Each client waits for the number after the last it saw: its board's, or its queue's.
             futures = [c.expect(c.last_seq + 1) for c in clients]
             t0 = time.perf_counter()
             response = await http.post(f"/api/v1/queue/console/{seeded['point']}/call-next")
-            answered.append((time.perf_counter() - t0) * 1000)
+            if round_number:
+                answered.append((time.perf_counter() - t0) * 1000)
             if response.status_code != 200:
                 raise RuntimeError(f"call-next answered {response.status_code}: {response.text[:300]}")
             arrived = await asyncio.wait_for(asyncio.gather(*futures), 60)
             round_latencies = [(at - t0) * 1000 for at in arrived]
-            latencies += round_latencies
-            last_client.append(max(round_latencies))
-            first_client.append(min(round_latencies))
+            if round_number:
+                latencies += round_latencies
+                last_client.append(max(round_latencies))
+                first_client.append(min(round_latencies))
             current = response.json()["current"]["id"]
             settle = [c.expect(c.last_seq + 1) for c in clients]  # the completion nudges every client too
             done = await http.post(f"/api/v1/queue/console/{seeded['point']}/tickets/{current}/complete")
@@ -263,6 +267,8 @@ def main() -> int:
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"),
                         help="Redis server (default redis://127.0.0.1:6379)")
     parser.add_argument("--redis-db", type=int, default=8, help="Redis database used (default 8)")
+    parser.add_argument("--layer", choices=("pubsub", "core"), default="pubsub",
+                        help="the queue's channel layer: pubsub (as deployed) or core (one Redis message per socket)")
     parser.add_argument("--timeout", type=int, default=300, help="give up after this many seconds (default 300)")
     args = parser.parse_args()
     patients = args.clients - args.boards
@@ -284,7 +290,8 @@ def main() -> int:
     prefix = f"benchq{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL",)}
     env.update({"DATABASE_URL": database_url(args.postgres, BENCH_DB), "DJANGO_SETTINGS_MODULE": "bench._queue_settings",
-                "VAR_DIR": str(work_dir), "REDIS_URL": redis_url, "CHANNELS_PREFIX": prefix, "EMBEDDED_SCHEDULER": "0",
+                "VAR_DIR": str(work_dir), "REDIS_URL": redis_url, "CHANNELS_PREFIX": prefix, "BENCH_QUEUE_LAYER": args.layer,
+                "EMBEDDED_SCHEDULER": "0",
                 "PYTHONUNBUFFERED": "1"})
     os.environ.clear()
     os.environ.update(env)
@@ -306,7 +313,8 @@ def main() -> int:
         print(f"seeded: one doctor's queue with {patients} patients checked in, all logged in "
               f"({time.perf_counter() - started:.1f} s since start)", flush=True)
         urls, processes = servers_start(args.servers, env, work_dir)
-        print(f"servers: {args.servers} daphne process(es) on Redis {redis_url} (prefix {prefix}); {os.cpu_count()} cores "
+        print(f"servers: {args.servers} daphne process(es) on Redis {redis_url} (prefix {prefix}, queue layer {args.layer}); "
+              f"{os.cpu_count()} cores "
               f"shared with the {args.clients} clients (logs in {work_dir})", flush=True)
 
         result = asyncio.run(fanout(urls, seeded, boards=args.boards, rounds=args.rounds))

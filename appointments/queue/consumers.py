@@ -20,6 +20,7 @@ CLOSE_REFUSED = 4403
 
 
 class _NudgeConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = live.CHANNEL_LAYER
     groups_joined: list[str]
 
     async def _join(self, groups: list[str], seq_group: str) -> None:

@@ -1,4 +1,5 @@
 """Live nudges for the queue over Channels: a message says only "this changed, here is its sequence number".
+They travel on their own channel layer (CHANNEL_LAYER, Redis pub/sub in production).
 
 Groups (names from integer ids only, so nothing a user types ever becomes a group name):
 
@@ -23,6 +24,10 @@ from core.models import Sequence
 from core.sequences import sequence_next
 
 logger = logging.getLogger(__name__)
+
+# The channel layer of the queue's nudges (settings.CHANNEL_LAYERS["queue"]): Redis pub/sub, so a nudge to a
+# group is published once and fanned out by each server process to its own sockets.
+CHANNEL_LAYER = "queue"
 
 
 def queue_group(service_point_id: int) -> str:
@@ -70,7 +75,7 @@ def queue_changed(*, service_point_ids: list[int], department_ids: list[int], ti
 
 def push(messages: list[tuple[str, dict]]) -> int:
     """Send each (group, message); returns how many were sent. Failures are logged, never raised."""
-    layer = get_channel_layer()
+    layer = get_channel_layer(CHANNEL_LAYER)
     if layer is None or not messages:
         return 0
 

@@ -35,25 +35,36 @@ from appointments.queue.ordering import Waiting, waiting_order
 from appointments.queue.services import check_runs_queue, is_account_holder, is_front_desk
 from core.errors import NotFound
 
-# The board lists this many of the next patients per room.
+# The board lists this many of the next patients per room; the console this many of its waiting list.
 BOARD_NEXT_SHOWN = 3
+CONSOLE_WAITING_SHOWN = 100
 
 
 # --- The line -----------------------------------------------------------------------------------------
 
-def queue_waiting(*, service_point: ServicePoint, day: date | None = None) -> list[QueueTicket]:
-    """The waiting tickets of `service_point` on `day` (default today), first to be called first. Two queries."""
+def waiting_ids(*, service_point: ServicePoint | int, day: date | None = None) -> list[int]:
+    """Ids of the waiting tickets of `service_point` on `day` (default today), first to be called first.
+
+    Two narrow queries (no model instances, no joins), so calling the next of a long queue stays quick."""
     day = day or hospital_today()
-    tickets = list(QueueTicket.objects.filter(service_point=service_point, date=day, status=TicketStatus.WAITING)
-                   .select_related("patient"))
-    calls = list(QueueTicket.objects.filter(service_point=service_point, date=day, called_at__isnull=False)
+    point_id = service_point if isinstance(service_point, int) else service_point.pk
+    rows = QueueTicket.objects.filter(service_point_id=point_id, date=day, status=TicketStatus.WAITING).values_list(
+        "pk", "priority", "late", "slot_starts_at", "checked_in_at", "queued_at", "sequence")
+    calls = list(QueueTicket.objects.filter(service_point_id=point_id, date=day, called_at__isnull=False)
                  .exclude(priority=TicketPriority.RETURNING).values_list("called_at", flat=True))
-    by_id = {t.pk: t for t in tickets}
-    order = waiting_order(
-        (Waiting(id=t.pk, priority=t.priority, late=t.late, slot_starts_at=t.slot_starts_at,
-                 checked_in_at=t.checked_in_at, queued_at=t.queued_at, sequence=t.sequence) for t in tickets),
-        ordinary_calls=calls, returning_after=settings.QUEUE_RETURNING_AFTER)
-    return [by_id[w.id] for w in order]
+    order = waiting_order((Waiting(*row) for row in rows), ordinary_calls=calls,
+                          returning_after=settings.QUEUE_RETURNING_AFTER)
+    return [w.id for w in order]
+
+
+def queue_waiting(*, service_point: ServicePoint | int, day: date | None = None, limit: int | None = None,
+                  ids: list[int] | None = None) -> list[QueueTicket]:
+    """The waiting tickets (with their patients) in the order they will be called; the first `limit` of them.
+    `ids`: the order, when the caller has read it already (waiting_ids)."""
+    ids = waiting_ids(service_point=service_point, day=day) if ids is None else ids
+    ids = ids[:limit] if limit is not None else ids
+    by_id = QueueTicket.objects.select_related("patient").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 # --- Wait estimate ------------------------------------------------------------------------------------
@@ -176,8 +187,7 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
     ahead = None
     wait = None
     if ticket.status == TicketStatus.WAITING:
-        line = queue_waiting(service_point=point, day=ticket.date)
-        ids = [t.pk for t in line]
+        ids = waiting_ids(service_point=point, day=ticket.date)
         ahead = ids.index(ticket.pk) if ticket.pk in ids else None
         someone_in = QueueTicket.objects.filter(service_point=point, date=ticket.date,
                                                 status__in=(TicketStatus.CALLED, TicketStatus.SERVING)).exists()
@@ -245,14 +255,15 @@ def board_snapshot(*, department: Department, day: date | None = None) -> dict:
         current = list(QueueTicket.objects.filter(service_point=point, date=day,
                                                   status__in=(TicketStatus.CALLED, TicketStatus.SERVING))
                        .select_related("patient").order_by("-called_at"))
-        waiting = queue_waiting(service_point=point, day=day)
+        line = waiting_ids(service_point=point, day=day)
+        waiting = queue_waiting(service_point=point, limit=BOARD_NEXT_SHOWN, ids=line)
         rooms.append({
             "id": str(point.public_id),
             "where": _where(point),
             "doctor": point.doctor.user.name if point.doctor_id else "",
             "now": [{**_board_entry(t), "status": t.status} for t in current],
-            "next": [_board_entry(t) for t in waiting[:BOARD_NEXT_SHOWN]],
-            "waiting": len(waiting),
+            "next": [_board_entry(t) for t in waiting],
+            "waiting": len(line),
         })
         calls += [{**_board_entry(t), "where": _where(point), "called_at": _iso(t.called_at),
                    "recall_count": t.recall_count, "key": f"{t.public_id}:{t.recall_count}",
@@ -277,7 +288,8 @@ def console_snapshot(*, service_point: ServicePoint, day: date | None = None, no
     now = now or timezone.now()
     today = QueueTicket.objects.filter(service_point=service_point, date=day).select_related("patient", "appointment")
     current = today.filter(status__in=(TicketStatus.CALLED, TicketStatus.SERVING)).order_by("-called_at").first()
-    waiting = queue_waiting(service_point=service_point, day=day)
+    line = waiting_ids(service_point=service_point, day=day)
+    waiting = queue_waiting(service_point=service_point, limit=CONSOLE_WAITING_SHOWN, ids=line)
     skipped = list(today.filter(status=TicketStatus.SKIPPED).order_by("skipped_at"))
     counts = {}
     for status in today.values_list("status", flat=True):
@@ -308,7 +320,7 @@ def console_snapshot(*, service_point: ServicePoint, day: date | None = None, no
         "next": row(waiting[0]) if waiting else None,
         "waiting": [row(t) for t in waiting],
         "skipped": [row(t) for t in skipped],
-        "counts": {"waiting": len(waiting), "done": counts.get(TicketStatus.DONE, 0),
+        "counts": {"waiting": len(line), "done": counts.get(TicketStatus.DONE, 0),
                    "no_show": counts.get(TicketStatus.NO_SHOW, 0), "skipped": len(skipped)},
         "recall_limit": settings.QUEUE_RECALL_LIMIT,
         "consultation_minutes": [round(low, 1), round(high, 1)],

@@ -347,7 +347,7 @@ def queue_call_next(*, service_point: ServicePoint, by: User, now: datetime | No
     Only the doctor of this queue. Refused while a patient is called or with the doctor (finish, skip or
     mark them first: a room sees one patient at a time) and when nobody is waiting. Locks the service point.
     """
-    from appointments.queue.selectors import queue_waiting  # selectors import services' helpers
+    from appointments.queue.selectors import waiting_ids  # selectors import services' helpers
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -367,10 +367,10 @@ def queue_call_next(*, service_point: ServicePoint, by: User, now: datetime | No
             raise QueueActionRefused(_("%(number)s has been called and has not come in yet. Recall them, move them "
                                        "back or mark them as not come before calling the next patient.")
                                      % {"number": number})
-        waiting = queue_waiting(service_point=point, day=today)
+        waiting = waiting_ids(service_point=point, day=today)
         if not waiting:
             raise QueueEmpty()
-        ticket = QueueTicket.objects.select_for_update(of=("self",)).select_related("patient").get(pk=waiting[0].pk)
+        ticket = QueueTicket.objects.select_for_update(of=("self",)).select_related("patient").get(pk=waiting[0])
         ticket.status = TicketStatus.CALLED
         ticket.called_at = now
         ticket.recall_count = 0

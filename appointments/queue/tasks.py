@@ -83,8 +83,7 @@ def turn_near_scan(*, service_point_id: int) -> int:
     point = ServicePoint.objects.select_related("room", "doctor__user", "department").filter(pk=service_point_id).first()
     if point is None:
         return 0
-    line = selectors.queue_waiting(service_point=point)
-    near = line[:settings.QUEUE_TURN_NEAR_AHEAD + 1]
+    near = selectors.queue_waiting(service_point=point, limit=settings.QUEUE_TURN_NEAR_AHEAD + 1)
     for ahead, ticket in enumerate(near):
         key = (f"appointment:{ticket.appointment_id}:turn-near" if ticket.appointment_id
                else f"queue-ticket:{ticket.pk}:turn-near")

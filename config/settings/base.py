@@ -245,7 +245,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="hospital")},
+            # redis-py 8 times reads out after 5 s by default, exactly channels_redis' BZPOPMIN wait (brpop_timeout
+            # = 5 s): an idle consumer's read then raced its own timeout and the consumer died with "Timeout reading
+            # from Redis", closing the websocket. The socket timeout must stay above the blocking wait.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": env.int("CHANNELS_SOCKET_TIMEOUT", default=30)}],
+                       "prefix": env.str("CHANNELS_PREFIX", default="hospital")},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -326,6 +330,13 @@ QUEUE_TURN_NEAR_AHEAD = env.int("QUEUE_TURN_NEAR_AHEAD", default=3)
 # No-show marking: this long after a session ends, booked patients who never checked in and tickets that
 # missed their call are marked no-show.
 QUEUE_NO_SHOW_AFTER_MINUTES = env.int("QUEUE_NO_SHOW_AFTER_MINUTES", default=30)
+# The queue's live nudges go to every phone and screen of a department at once. Through Redis pub/sub each nudge
+# is published once and each server process hands it to its own sockets; the default layer would queue one
+# message per socket in Redis (bench/queue_fanout.py measures both). A nudge missed while a process subscribes is
+# harmless: pages re-read the snapshot on connect.
+CHANNEL_LAYERS["queue"] = ({"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="hospital")}}
+                           if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"})
 CELERY_BEAT_SCHEDULE.update({
     "appointments-queue-reminders": {"task": "appointments.queue.tasks.reminders_send", "schedule": timedelta(minutes=1)},
     "appointments-queue-no-shows": {"task": "appointments.queue.tasks.no_shows_mark", "schedule": timedelta(minutes=5)},

@@ -171,3 +171,13 @@ def test_console_socket_of_another_doctor_is_refused(live_asgi):
 
     assert asyncio.run(attempt(cookie_of(other.doctor.user))) in ("close 4403", "http 403")
     assert asyncio.run(attempt(cookie_of(c.doctor.user))) == "hello"
+
+
+def test_channel_layer_waits_on_redis_longer_than_its_own_blocking_receive():
+    """redis-py's 5 s default read timeout equals channels_redis' 5 s BZPOPMIN: idle consumers died of it (bench)."""
+    require_redis()
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()  # the default layer: the notification feed's (the queue's is pub/sub)
+
+    assert all((host.get("socket_timeout") or 0) > layer.brpop_timeout for host in layer.hosts)
