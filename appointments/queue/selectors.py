@@ -200,7 +200,7 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
         TicketStatus.CALLED: _("It is your turn: please go to %(where)s now.") % {"where": _where(point)},
         TicketStatus.SERVING: _("You are with the doctor in %(where)s.") % {"where": _where(point)},
         TicketStatus.DONE: _("Your visit is complete. Thank you."),
-        TicketStatus.SKIPPED: _("You missed your call. Tap \u201cI am back\u201d or tell the desk when you are "
+        TicketStatus.SKIPPED: _("You missed your call. Tap “I am back” or tell the desk when you are "
                                 "here, and you will join the queue again."),
         TicketStatus.NO_SHOW: _("You were called and did not come. Please ask at the front desk."),
         TicketStatus.TRANSFERRED: _("You have been sent to another doctor. Open your new ticket."),
