@@ -117,3 +117,14 @@ ROLE_PERMISSIONS[Role.HOSPITAL_ADMIN] += [
     "records.view_accesslog", "records.view_breakglassgrant", "records.change_breakglassgrant",
     "records.view_drug", "records.add_drug", "records.change_drug",
 ]
+
+# Waiting queue (issue 4). Who may call, recall or complete a ticket is decided per queue by
+# appointments.queue.services (the doctor of that room); these open the admin pages and pharmacy windows,
+# whose staff hold change_queueticket.
+ROLE_PERMISSIONS[Role.DOCTOR] += ["appointments.view_servicepoint", "appointments.view_queueticket"]
+ROLE_PERMISSIONS[Role.NURSE] += ["appointments.view_servicepoint", "appointments.view_queueticket"]
+ROLE_PERMISSIONS[Role.FRONT_DESK] += ["appointments.view_servicepoint", "appointments.view_queueticket"]
+ROLE_PERMISSIONS[Role.HOSPITAL_ADMIN] += [
+    "appointments.view_servicepoint", "appointments.add_servicepoint", "appointments.change_servicepoint",
+    "appointments.view_queueticket",
+]

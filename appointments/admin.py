@@ -329,3 +329,5 @@ class AppointmentAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("department"), ordering="doctor__department")
     def department(self, obj: Appointment):
         return obj.doctor.department
+
+from appointments.queue import admin as queue_admin  # noqa: E402, F401  (service points and tickets)
