@@ -95,6 +95,35 @@ def _seed_bookings() -> None:
             services.appointment_confirm(appointment=appointment, by=account)
 
 
+# Walk-ins waiting for Dr Zhang today, so the waiting-room board and the doctor's console have a queue to show.
+QUEUE_WALK_INS = [("周建华", date(1941, 3, 2)), ("吴丽", date(1990, 7, 15)), ("郑小军", date(1978, 11, 30))]
+
+
+def _seed_queue() -> None:
+    """A few walk-in tickets today in Dr Zhang's room (once a day, however often seed_demo runs)."""
+    from appointments.models import ServicePoint, ServicePointKind
+    from appointments.queue import services as queue_services
+    from records import services as records_services
+    from records.models import Patient
+
+    desk = User.objects.filter(email="frontdesk@demo.hospital").first()
+    doctor = DoctorProfile.objects.filter(user__email=DOCTORS[0][0]).first()
+    if desk is None or doctor is None:
+        return
+    room = ConsultingRoom.objects.filter(department=doctor.department).order_by("code").first()
+    point, _created = ServicePoint.objects.get_or_create(kind=ServicePointKind.CONSULTING_ROOM, doctor=doctor, room=room,
+                                                         defaults={"department": doctor.department})
+    if point.tickets.filter(date=hospital_today()).exists():
+        return
+    for name, born in QUEUE_WALK_INS:
+        patient = Patient.objects.filter(name=name, date_of_birth=born).first() or records_services.patient_create(
+            details=records_services.patient_details_check(name=name, sex="female", date_of_birth=born, phone=""))
+        try:
+            queue_services.ticket_walk_in(patient=patient, service_point=point, by=desk)
+        except ApplicationError:
+            continue
+
+
 def seed() -> list[DemoLogin]:
     for order, (code, zh, en, location, prefix, desc_zh, desc_en) in enumerate(DEPARTMENTS):
         Department.objects.update_or_create(code=code, defaults={
@@ -108,4 +137,5 @@ def seed() -> list[DemoLogin]:
     today = hospital_today()
     services.slots_materialise(date_from=today, date_to=today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
     _seed_bookings()
+    _seed_queue()
     return [DemoLogin("doctor", DOCTORS[0][0], f"{DOCTORS[0][1]}, {DEPARTMENTS[0][2]}")]
