@@ -192,3 +192,27 @@ def test_a_channel_layer_that_is_down_does_not_fail_the_call(settings, run_on_co
     assert response.status_code == 200
     assert "Live queue push" in caplog.text
     assert QueueTicket.objects.get(pk=first.pk).status == TicketStatus.CALLED
+
+
+def _queue_of(n: int):
+    c = world.clinic(prefix="A")
+    s = world.slot_at(c, world.soon(30), capacity=20)
+    tickets = [world.checked_in(c, world.booked(c, s)) for _ in range(n)]
+    return c, tickets
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_board_and_console_snapshots_cost_the_same_queries_whatever_the_queue_length(n, django_assert_num_queries):
+    c, tickets = _queue_of(n)
+    doctor = client_for(c.doctor.user)
+    board_url = reverse("api-queue-board", args=[c.department.public_id])
+    console_url = reverse("api-queue-console", args=[tickets[0].service_point.public_id])
+    ticket_url = reverse("api-queue-ticket", args=[tickets[-1].public_id])
+    patient = client_for(world.account_of(c, tickets[-1].appointment))
+
+    with django_assert_num_queries(7):
+        assert Client().get(board_url).status_code == 200
+    with django_assert_num_queries(12):
+        assert doctor.get(console_url).status_code == 200
+    with django_assert_num_queries(10):
+        assert patient.get(ticket_url).status_code == 200
