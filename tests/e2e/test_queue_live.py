@@ -65,6 +65,7 @@ def test_call_next_on_the_console_changes_the_patients_phone_and_the_board_witho
     desk.get_by_test_id("call-next").click()
 
     expect(phone.get_by_test_id("ticket-called")).to_contain_text("please go to 3诊室")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
     expect(board.get_by_test_id("board-now")).to_contain_text("A002")
     phone.screenshot(path=str(screens / "03-ticket-called-360.png"), full_page=True)
     desk.screenshot(path=str(screens / "04-console.png"), full_page=True)
