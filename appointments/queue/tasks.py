@@ -11,7 +11,8 @@ from datetime import datetime, time, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from accounts.models import User
 from appointments.localtime import hospital_today, hospital_zone, local_time_text
 from appointments.models import Appointment, AppointmentStatus, QueueTicket, ServicePoint, TicketStatus
 from appointments.queue import selectors, services
+from notifications.models import Notification
 from notifications.services import notification_send
 
 
@@ -44,6 +46,14 @@ def _appointment_params(appointment: Appointment) -> dict:
             "patient": appointment.patient.name}
 
 
+def _not_yet_reminded(appointments, event: str):
+    """Leave out appointments whose reminder `event` was already raised, so the minutely scan stays small.
+    (notification_send is what makes it once; this only saves it the work.)"""
+    key = Concat(Value("appointment:"), Cast(OuterRef("pk"), output_field=CharField()), Value(f":{event}"),
+                 output_field=CharField())
+    return appointments.exclude(Exists(Notification.objects.filter(key=key)))
+
+
 def reminders_due(*, now: datetime | None = None) -> int:
     """Raise every reminder that is due at `now`; returns how many appointments or tickets were considered.
 
@@ -58,14 +68,14 @@ def reminders_due(*, now: datetime | None = None) -> int:
     booked = (Appointment.objects.filter(status=AppointmentStatus.BOOKED)
               .select_related("slot__department", "doctor__user", "patient"))
     if local_now.time() >= time(settings.QUEUE_REMINDER_EVENING_HOUR):
-        for appointment in booked.filter(date=today + timedelta(days=1)):
+        for appointment in _not_yet_reminded(booked.filter(date=today + timedelta(days=1)), "reminder-evening"):
             considered += 1
             _notify(appointment.patient_id, key=f"appointment:{appointment.pk}:reminder-evening",
                     kind="appointment_reminder", title=_("Appointment tomorrow"),
                     body=_("Reminder: %(patient)s sees %(doctor)s (%(department)s) at %(when)s. Check in on your phone "
                            "up to an hour before."), params=_appointment_params(appointment), email=True, sms=True)
     soon = now + timedelta(minutes=settings.QUEUE_REMINDER_BEFORE_MINUTES)
-    for appointment in booked.filter(slot__starts_at__gt=now, slot__starts_at__lte=soon):
+    for appointment in _not_yet_reminded(booked.filter(slot__starts_at__gt=now, slot__starts_at__lte=soon), "reminder-1h"):
         considered += 1
         _notify(appointment.patient_id, key=f"appointment:{appointment.pk}:reminder-1h", kind="appointment_reminder",
                 title=_("Appointment soon"),
