@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from records import identity
 
@@ -325,7 +326,7 @@ class Drug(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(_("formulary code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("drug", "name"), max_length=200)
     generic_name = models.CharField(_("generic name"), max_length=200, blank=True)
     form = models.CharField(_("form"), max_length=20, choices=DrugForm.choices)
     strength = models.CharField(_("strength"), max_length=50, help_text=_("For example 500 mg or 0.9% 250 mL."))

@@ -40,7 +40,7 @@ class Device(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=DeviceKind.choices)
     serial = models.CharField(_("serial number"), max_length=64)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="devices", verbose_name=_("patient"))
-    label = models.CharField(_("name"), max_length=60, blank=True)
+    label = models.CharField(pgettext_lazy("device", "name"), max_length=60, blank=True)
     paired_at = models.DateTimeField(_("paired"))
     paired_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
