@@ -11,12 +11,20 @@ then a nurse belongs to the departments named by their ``department:<code>`` gro
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
 from appointments.models import Appointment, AppointmentStatus, Department, QueueTicket, TicketStatus
-from records.care import StaffDepartment, register_care_relationship_source, register_department_resolver
+from records.care import (
+    Consultation,
+    StaffDepartment,
+    register_appointment_check,
+    register_care_relationship_source,
+    register_department_resolver,
+    register_ticket_resolver,
+)
 
 # A booking that was paid for and not cancelled is a care relationship: the doctor prepares for it, sees
 # the patient, or follows up afterwards (a no-show included). An unpaid hold, a cancelled or expired
@@ -84,8 +92,36 @@ def staff_department(user: User) -> StaffDepartment | None:
     return StaffDepartment(code=department.code, name=department.name_zh) if department else None
 
 
+def ticket_consultation(*, user: User, ticket_public_id) -> Consultation | None:
+    """The patient and booking of a queue ticket, for "open chart" on the console. Staff only; whether they may
+    then read the chart is records.access's decision."""
+    if not user.is_hospital_staff:
+        return None
+    try:
+        ticket = (QueueTicket.objects.select_related("patient", "appointment").filter(public_id=ticket_public_id).first())
+    except (ValueError, ValidationError):
+        return None
+    if ticket is None:
+        return None
+    return Consultation(patient_public_id=str(ticket.patient.public_id),
+                        appointment_public_id=str(ticket.appointment.public_id) if ticket.appointment_id else "")
+
+
+def appointment_with(*, appointment_public_id, patient, doctor: User) -> bool | None:
+    """Whether a note by `doctor` for `patient` may be linked to this booking: it is theirs, with this doctor."""
+    try:
+        appointment = Appointment.objects.filter(public_id=appointment_public_id).values("patient_id", "doctor__user_id").first()
+    except (ValueError, ValidationError):
+        return False
+    if appointment is None:
+        return None
+    return appointment["patient_id"] == patient.pk and appointment["doctor__user_id"] == doctor.pk
+
+
 register_care_relationship_source(doctor_appointments, name="appointments.doctor_appointments")
 register_care_relationship_source(department_patients_today, name="appointments.department_patients_today")
 register_care_relationship_source(doctor_queue_tickets, name="appointments.doctor_queue_tickets")
 register_care_relationship_source(department_queue_today, name="appointments.department_queue_today")
 register_department_resolver(staff_department, name="appointments.staff_department")
+register_ticket_resolver(ticket_consultation, name="appointments.ticket_consultation")
+register_appointment_check(appointment_with, name="appointments.appointment_with")

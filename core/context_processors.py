@@ -14,6 +14,7 @@ def _navigation(user) -> list[tuple[str, str]]:
         items.append((_("Book"), reverse("appointments:departments")))
         items.append((_("My appointments"), reverse("appointments:mine")))
         items.append((_("Queue and check-in"), reverse("queue:mine")))
+        items.append((_("My health records"), reverse("records:my_records")))
         items.append((_("My family"), reverse("records:family")))
         items.append((_("Home monitoring"), reverse("telemonitor:mine")))
     if user.has_role("front_desk"):

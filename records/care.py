@@ -100,3 +100,53 @@ def encounters_written(*, user: User, today, window_days: int) -> QuerySet | Non
 
 
 register_care_relationship_source(encounters_written, name="records.encounters_written")
+
+
+# --- Consultations: the appointment a note is written for ---------------------------------------------------
+# A note started from the queue console is linked to the booking the patient came with. records cannot read
+# appointments (an app above it), so appointments registers two answers here: which patient and booking a
+# queue ticket stands for ("open chart" from the console), and whether a booking is this patient's with this
+# doctor (so a note is never linked to somebody else's visit).
+
+
+@dataclass(frozen=True)
+class Consultation:
+    patient_public_id: str
+    appointment_public_id: str  # "" for a walk-in
+
+
+TicketResolver = Callable[..., Consultation | None]
+AppointmentCheck = Callable[..., bool | None]
+
+_ticket_resolvers: dict[str, TicketResolver] = {}
+_appointment_checks: dict[str, AppointmentCheck] = {}
+
+
+def register_ticket_resolver(fn: TicketResolver, *, name: str | None = None) -> TicketResolver:
+    """``fn(*, user, ticket_public_id) -> Consultation | None``: the patient and booking of a queue ticket."""
+    _ticket_resolvers[name or f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
+def register_appointment_check(fn: AppointmentCheck, *, name: str | None = None) -> AppointmentCheck:
+    """``fn(*, appointment_public_id, patient, doctor) -> bool | None``: True if the booking is `patient`'s
+    with `doctor`, False if it is not, None if this source does not know the booking."""
+    _appointment_checks[name or f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
+def consultation_for_ticket(*, user: User, ticket_public_id) -> Consultation | None:
+    for resolver in list(_ticket_resolvers.values()):
+        found = resolver(user=user, ticket_public_id=ticket_public_id)
+        if found is not None:
+            return found
+    return None
+
+
+def appointment_is_with(*, appointment_public_id, patient, doctor: User) -> bool:
+    """Whether the booking is `patient`'s with `doctor`. A booking no source knows is not."""
+    for check in list(_appointment_checks.values()):
+        answer = check(appointment_public_id=appointment_public_id, patient=patient, doctor=doctor)
+        if answer is not None:
+            return answer
+    return False

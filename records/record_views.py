@@ -2,17 +2,21 @@
 guardians), report downloads and the break-the-glass form. Each page view is one records.access call, so one
 audit row; the data comes from records.selectors in a fixed number of queries."""
 
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from core.errors import ApplicationError, ValidationFailed
-from records import selectors, services
-from records.access import AuditContext, Purpose, access_patient, access_patient_record
+from records import pdf, selectors, services
+from records.access import AuditContext, Purpose, access_patient, access_patient_record, is_own_or_guarded
 from records.errors import RecordAccessDenied, RecordNotFound
 from records.models import FamilyMember, Patient, Report
 
@@ -40,10 +44,64 @@ def patient_record(request, public_id):
         raise Http404 from None
     except RecordAccessDenied as exc:
         return _denied(request, exc, Patient.objects.filter(public_id=public_id).first())
-    clinician = request.user.has_role(Role.DOCTOR) or request.user.has_role(Role.NURSE)
-    chart = selectors.patient_chart(patient=patient, viewer=request.user if request.user.has_role(Role.DOCTOR) else None)
-    template = "records/chart.html" if clinician else "records/my_record.html"
-    return render(request, template, {"patient": patient, "chart": chart})
+    doctor = request.user.has_role(Role.DOCTOR)
+    clinician = doctor or request.user.has_role(Role.NURSE)
+    chart = selectors.patient_chart(patient=patient, viewer=request.user if doctor else None)
+    if clinician:
+        # ?appointment= comes from "open chart" on the queue console: a note started here is linked to it.
+        return render(request, "records/chart.html", {"patient": patient, "chart": chart, "can_write_notes": doctor,
+                                                      "appointment": _uuid_or_none(request.GET.get("appointment"))})
+    return render(request, "records/my_record.html", {"patient": patient, "chart": chart,
+                                                      "pdf_sections": pdf.SECTIONS.values(),
+                                                      "pdf_available": pdf.pdf_available()})
+
+
+def _uuid_or_none(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def record_pdf(request, public_id, section):
+    """One section of the record as a PDF download (visits, diagnoses, medicines, results). Logged like the page."""
+    if section not in pdf.SECTIONS:
+        raise Http404
+    try:
+        patient = access_patient(user=request.user, public_id=public_id, purpose=Purpose.CARE, request=request,
+                                 object_type=f"pdf_{section}")
+    except RecordNotFound:
+        raise Http404 from None
+    except RecordAccessDenied as exc:
+        return _denied(request, exc, Patient.objects.filter(public_id=public_id).first())
+    try:
+        content = pdf.record_pdf(patient=patient, section=section, request=request)
+    except pdf.PdfUnavailable:
+        return render(request, "records/pdf_unavailable.html", {"patient": patient}, status=503)
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"{section}-{patient.mrn}-{timezone.localdate():%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def record_viewers(request, public_id):
+    """Who has viewed my record: for the patient and their guardians only. Role, department, time and purpose of
+    each look by staff; the staff member's name only where the hospital's policy allows it
+    (RECORDS_SHOW_VIEWER_NAMES)."""
+    patient = Patient.objects.filter(public_id=public_id).first()
+    if patient is None or not is_own_or_guarded(user=request.user, patient=patient):
+        raise Http404
+    show_names = bool(getattr(settings, "RECORDS_SHOW_VIEWER_NAMES", False))
+    roles = dict(Role.choices)
+    rows = [{"at": entry.at, "role": roles.get(entry.actor_role, entry.actor_role), "department": entry.actor_department,
+             "purpose": Purpose.LABELS.get(entry.purpose, entry.purpose), "action": entry.get_action_display(),
+             "name": entry.actor.name if show_names and entry.actor else ""}
+            for entry in selectors.access_log_for_patient(patient=patient, with_actor=show_names)]
+    return render(request, "records/viewers.html", {"patient": patient, "rows": rows, "show_names": show_names})
 
 
 @login_required

@@ -11,6 +11,7 @@ from core.errors import NotFound
 from records.models import (
     AccessLog,
     Allergy,
+    Diagnosis,
     Encounter,
     EncounterStatus,
     FamilyMember,
@@ -80,13 +81,69 @@ def encounter_get(*, public_id) -> Encounter | None:
         return None
 
 
-def current_medications(*, patient: Patient, today: date | None = None) -> list[Prescription]:
-    """Prescriptions still running today (prescribed on or after today − duration), newest first; one query."""
+def note_get(*, public_id) -> Encounter | None:
+    """One note with everything its page shows: diagnoses, prescriptions with their drugs, orders (four queries)."""
+    try:
+        return (Encounter.objects.select_related("patient", "author", "signed_by", "amends")
+                .prefetch_related("diagnoses", "prescriptions__drug", "orders").get(public_id=public_id))
+    except (Encounter.DoesNotExist, ValueError, TypeError, ValidationError):
+        return None
+
+
+def note_versions(*, encounter: Encounter, viewer: User) -> list[Encounter]:
+    """The versions of `encounter`'s note that `viewer` may see (signed ones and their own draft), oldest first."""
+    return list(Encounter.objects.filter(Q(status=EncounterStatus.SIGNED) | Q(author=viewer), record_id=encounter.record_id)
+                .select_related("author", "signed_by").order_by("version"))
+
+
+def _running(prescription: Prescription, today: date) -> bool:
+    return timezone.localdate(prescription.prescribed_at) + timedelta(days=prescription.duration_days) > today
+
+
+def current_medications(*, patient: Patient, today: date | None = None, viewer: User | None = None) -> list[Prescription]:
+    """Prescriptions still running today (prescribed on or after today − duration), newest first; one query.
+    Those of signed notes, and of the drafts `viewer` is writing: an unsigned prescription is not yet an order
+    for anyone else (the patient would otherwise read medicines a doctor is still deciding on)."""
     today = today or timezone.localdate()
     since = timezone.now() - timedelta(days=MAX_PRESCRIPTION_DAYS)
-    prescriptions = (Prescription.objects.filter(patient=patient, prescribed_at__gte=since)
+    visible = Q(encounter__status=EncounterStatus.SIGNED)
+    if viewer is not None:
+        visible |= Q(encounter__author=viewer)
+    prescriptions = (Prescription.objects.filter(visible, patient=patient, prescribed_at__gte=since)
                      .select_related("drug", "encounter", "prescribed_by").order_by("-prescribed_at", "id"))
-    return [p for p in prescriptions if timezone.localdate(p.prescribed_at) + timedelta(days=p.duration_days) > today]
+    return [p for p in prescriptions if _running(p, today)]
+
+
+# --- The patient's record as documents (records.pdf) ----------------------------------------------------------
+# Signed content only: drafts are nobody's business but their author's until signed. One query each (two for
+# visits), whatever the size of the record.
+
+
+def signed_visits(*, patient: Patient) -> list[Encounter]:
+    """The current version of each signed note, newest first, with diagnoses and prescriptions."""
+    return list(encounter_list(patient=patient).prefetch_related("prescriptions__drug"))
+
+
+def signed_diagnoses(*, patient: Patient) -> list[Diagnosis]:
+    return list(Diagnosis.objects.filter(encounter__patient=patient, encounter__status=EncounterStatus.SIGNED)
+                .exclude(encounter__amended_by__status=EncounterStatus.SIGNED)
+                .select_related("encounter").order_by("-encounter__started_at", "rank", "id"))
+
+
+def problem_list(*, patient: Patient) -> list[Problem]:
+    return list(Problem.objects.filter(patient=patient).order_by("status", "-recorded_at", "id"))
+
+
+def signed_prescriptions(*, patient: Patient, today: date | None = None) -> list[tuple[Prescription, bool]]:
+    """Every prescription of a signed note, newest first, each with whether it is still running today."""
+    today = today or timezone.localdate()
+    prescriptions = (Prescription.objects.filter(patient=patient, encounter__status=EncounterStatus.SIGNED)
+                     .select_related("drug", "encounter", "prescribed_by").order_by("-prescribed_at", "id"))
+    return [(p, _running(p, today)) for p in prescriptions]
+
+
+def result_list(*, patient: Patient) -> list[ResultItem]:
+    return list(ResultItem.objects.filter(patient=patient).select_related("order").order_by("-observed_at", "loinc_code", "id"))
 
 
 @dataclass(frozen=True)
@@ -129,7 +186,7 @@ def patient_chart(*, patient: Patient, viewer: User | None = None) -> Chart:
         allergies=list(Allergy.objects.filter(patient=patient, is_active=True).order_by("substance")),
         problems=list(Problem.objects.filter(patient=patient, status=ProblemStatus.ACTIVE).order_by("-recorded_at")),
         encounters=list(encounter_list(patient=patient, viewer=viewer)[:CHART_ENCOUNTERS]),
-        medications=current_medications(patient=patient),
+        medications=current_medications(patient=patient, viewer=viewer),
         results=list(ResultItem.objects.filter(patient=patient).select_related("order")
                      .order_by("-observed_at", "loinc_code", "id")[:CHART_RESULTS]),
         reports=list(Report.objects.filter(patient=patient).order_by("-issued_at", "id")[:CHART_REPORTS]),
@@ -138,9 +195,11 @@ def patient_chart(*, patient: Patient, viewer: User | None = None) -> Chart:
     )
 
 
-def access_log_for_patient(*, patient: Patient, limit: int = 200) -> QuerySet[AccessLog]:
+def access_log_for_patient(*, patient: Patient, limit: int = 200, with_actor: bool = False) -> QuerySet[AccessLog]:
     """Who has looked at this patient's record ("who has viewed my record"): reads, writes and emergency accesses
     by staff, newest first (the patient's and guardians' own looks are left out). Pages show role, department,
     time and purpose; not the staff member's name."""
-    return (AccessLog.objects.filter(patient=patient, action__in=["read", "break_glass", "write"])
-            .exclude(purpose="self").order_by("-at", "-id")[:limit])
+    entries = AccessLog.objects.filter(patient=patient, action__in=["read", "break_glass", "write"]).exclude(purpose="self")
+    if with_actor:
+        entries = entries.select_related("actor")
+    return entries.order_by("-at", "-id")[:limit]

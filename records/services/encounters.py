@@ -81,6 +81,11 @@ def encounter_create(*, patient: Patient, author: User, appointment_public_id: U
     """Open a draft note for `patient`, written by doctor `author`. The department defaults to the author's."""
     _require_doctor(author)
     fields = _note_fields(note)
+    if appointment_public_id is not None and not care.appointment_is_with(
+            appointment_public_id=appointment_public_id, patient=patient, doctor=author):
+        raise ValidationFailed(errors={"appointment": [
+            _("This appointment is not this patient's with you. Open the chart from your queue, or start the note "
+              "without an appointment.")]})
     if department_code is None and department_name is None:
         department = care.staff_department(author)
         department_code, department_name = department.code, department.name
@@ -274,9 +279,16 @@ def prescription_allergy_warning(*, patient: Patient, drug: Drug) -> str:
     containing one another, ignoring case ("Penicillin" matches the class "penicillin" of amoxicillin;
     "青霉素" matches "青霉素类").
     """
+    return allergy_warning_text(allergies=Allergy.objects.filter(patient=patient, is_active=True).order_by("substance"),
+                                drug=drug)
+
+
+def allergy_warning_text(*, allergies, drug: Drug) -> str:
+    """The warning for `drug` against these (already loaded) active allergies; "" if none matches. No query:
+    the prescribing page runs it for every drug of the formulary against one list of allergies."""
     drug_terms = _terms(drug.name) + _terms(drug.generic_name) + _terms(drug.allergy_classes)
     matches = []
-    for allergy in Allergy.objects.filter(patient=patient, is_active=True).order_by("substance"):
+    for allergy in allergies:
         substance = allergy.substance.casefold()
         if len(substance) >= 2 and any(substance in term or term in substance for term in drug_terms if len(term) >= 2):
             matches.append(f"{allergy.substance} ({allergy.get_severity_display()})")
