@@ -29,7 +29,8 @@
       announced[c.key] = true;
       if (speaking && window.speechSynthesis) {
         var utterance = new SpeechSynthesisUtterance(c.say);
-        utterance.lang = document.documentElement.lang || "zh-CN";
+        var lang = document.documentElement.lang || "zh-CN";
+        utterance.lang = /^zh/i.test(lang) ? "zh-CN" : lang;  // voices are listed as zh-CN, not the page's zh-hans
         window.speechSynthesis.speak(utterance);
       }
     });
