@@ -66,7 +66,7 @@
         code.className = "code";
         code.textContent = item.code;
         li.appendChild(code);
-        li.appendChild(document.createTextNode(item.title));
+        li.appendChild(document.createTextNode(" " + item.title));
         // mousedown, not click: it comes before the input's blur closes the list.
         li.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
         list.appendChild(li);

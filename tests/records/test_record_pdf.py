@@ -167,6 +167,13 @@ def test_the_patients_own_looks_are_not_listed(client, world):
     assert client.get(viewers_url(world.own)).text.count('data-testid="viewer-row"') == before
 
 
+def test_record_page_links_once_to_who_has_viewed_it(client, world):
+    client.force_login(world.patient_account)
+    response = client.get(f"/records/patients/{world.own.public_id}/")
+    assert response.text.split("<main")[1].count(viewers_url(world.own)) == 1 and viewers_url(world.own) not in (
+        response.text.split("<main")[0])
+
+
 def test_who_viewed_someone_elses_record_is_not_found(client, world):
     client.force_login(world.patient_account)
     assert client.get(viewers_url(world.unrelated)).status_code == 404
