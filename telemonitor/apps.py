@@ -7,3 +7,6 @@ class TelemonitorConfig(AppConfig):
 
     name = "telemonitor"
     verbose_name = _("Home monitoring")
+
+    def ready(self) -> None:
+        from telemonitor import schema  # noqa: F401 - registers the OpenAPI description of device tokens

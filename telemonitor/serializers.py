@@ -2,12 +2,30 @@
 (a serializer per reading would cost more than the whole rest of the write path)."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from telemonitor.models import DeviceKind
 from telemonitor.services.ingest import MAX_BATCH
 
+READING_SCHEMA = {
+    "type": "object",
+    "required": ["id", "kind", "unit", "measured_at"],
+    "properties": {
+        "id": {"type": "string", "description": "The device's own id for the reading (idempotency key)."},
+        "kind": {"type": "string", "enum": ["heart_rate", "resp_rate", "spo2", "temperature", "blood_pressure",
+                                            "glucose", "consciousness"]},
+        "value": {"description": "The measured value (a number, or an ACVPU letter for consciousness)."},
+        "systolic": {"type": "number"},
+        "diastolic": {"type": "number"},
+        "unit": {"type": "string", "examples": ["/min", "%", "Cel", "[degF]", "mm[Hg]", "mmol/L", "mg/dL"]},
+        "measured_at": {"type": "string", "format": "date-time", "description": "Device time with its UTC offset."},
+        "on_oxygen": {"type": "boolean"},
+    },
+}
 
+
+@extend_schema_field({"type": "array", "items": READING_SCHEMA, "minItems": 1, "maxItems": MAX_BATCH})
 class ReadingListField(serializers.Field):
     """A JSON array of at most MAX_BATCH items, passed on untouched."""
 
