@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import Role
 from core.errors import ApplicationError, ValidationFailed
@@ -82,6 +82,17 @@ def _note(request, public_id, *, write: bool = False, object_type: str = "encoun
         raise Http404
     _access(request, encounter.patient, object_type=object_type, object_id=str(encounter.public_id), write=write)
     return encounter
+
+
+def _post_or_back_to_note(view: Callable) -> Callable:
+    """The note's write actions answer POST. A GET (the address bar after a refused write shows the action's
+    URL, and a reload or the language switch then asks for it) goes back to the note instead of a 405."""
+    @wraps(view)
+    def wrapper(request, public_id, *args, **kwargs):
+        if request.method != "POST":
+            return redirect("records:note", public_id=public_id)
+        return view(request, public_id, *args, **kwargs)
+    return wrapper
 
 
 def _uuid_or_none(value) -> uuid.UUID | None:
@@ -161,6 +172,7 @@ def _render_note(request, encounter: Encounter, *, status: int = 200, **forms) -
         "can_amend": encounter.is_signed and later is None and user.has_role(Role.DOCTOR),
         "diagnoses": list(encounter.diagnoses.all()), "prescriptions": list(encounter.prescriptions.all()),
         "orders": list(encounter.orders.all()), "page_errors": forms.get("page_errors", []),
+        "not_saved": forms.get("not_saved", False),
     }
     if editable:
         has_primary = any(d.rank == DiagnosisRank.PRIMARY for d in context["diagnoses"])
@@ -183,7 +195,7 @@ def _redisplay(request, encounter: Encounter, *, status: int, **forms) -> HttpRe
     """The note page again after a refused write, with the errors beside the fields. Showing it is a read."""
     encounter = selectors.note_get(public_id=encounter.public_id)
     _access(request, encounter.patient, object_type="encounter", object_id=str(encounter.public_id))
-    return _render_note(request, encounter, status=status, **forms)
+    return _render_note(request, encounter, status=status, not_saved=True, **forms)
 
 
 @record_page
@@ -217,7 +229,7 @@ def _write(request, encounter: Encounter, form, do: Callable[[dict], object], *,
 
 
 @record_page
-@require_POST
+@_post_or_back_to_note
 def note_save(request, public_id):
     """Save the draft's text; with ``action=sign`` also sign it (so nothing typed is lost on signing)."""
     encounter = _note(request, public_id, write=True)
@@ -251,7 +263,7 @@ def note_save(request, public_id):
 
 
 @record_page
-@require_POST
+@_post_or_back_to_note
 def diagnosis_add(request, public_id):
     encounter = _note(request, public_id, write=True, object_type="diagnosis")
     return _write(request, encounter, DiagnosisForm(request.POST), form_name="diagnosis_form",
@@ -261,7 +273,7 @@ def diagnosis_add(request, public_id):
 
 
 @record_page
-@require_POST
+@_post_or_back_to_note
 def diagnosis_remove(request, public_id, diagnosis_id):
     encounter = _note(request, public_id, write=True, object_type="diagnosis")
     diagnosis = next((d for d in encounter.diagnoses.all() if d.public_id == diagnosis_id), None)
@@ -277,7 +289,7 @@ def diagnosis_remove(request, public_id, diagnosis_id):
 
 
 @record_page
-@require_POST
+@_post_or_back_to_note
 def prescription_add(request, public_id):
     encounter = _note(request, public_id, write=True, object_type="prescription")
     allergies = list(Allergy.objects.filter(patient=encounter.patient, is_active=True).order_by("substance"))
@@ -298,7 +310,7 @@ def prescription_add(request, public_id):
 
 
 @record_page
-@require_POST
+@_post_or_back_to_note
 def order_add(request, public_id):
     encounter = _note(request, public_id, write=True, object_type="order")
     return _write(request, encounter, OrderForm(request.POST), form_name="order_form", success=_("Order placed."),
@@ -309,7 +321,7 @@ def order_add(request, public_id):
 
 
 @record_page
-@require_POST
+@_post_or_back_to_note
 def note_amend(request, public_id):
     """Open an amendment of a signed note: a new draft version; the signed one stays as it is."""
     encounter = _note(request, public_id, write=True)

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
@@ -87,6 +88,11 @@ def record_pdf(request, public_id, section):
     return response
 
 
+# What a look at the record was, in the patient's words.
+VIEWER_ACTIONS = {"read": gettext_lazy("opened the record"), "write": gettext_lazy("wrote in the record"),
+                  "break_glass": gettext_lazy("emergency access, reviewed by the hospital")}
+
+
 @login_required
 def record_viewers(request, public_id):
     """Who has viewed my record: for the patient and their guardians only. Role, department, time and purpose of
@@ -98,7 +104,8 @@ def record_viewers(request, public_id):
     show_names = bool(getattr(settings, "RECORDS_SHOW_VIEWER_NAMES", False))
     roles = dict(Role.choices)
     rows = [{"at": entry.at, "role": roles.get(entry.actor_role, entry.actor_role), "department": entry.actor_department,
-             "purpose": Purpose.LABELS.get(entry.purpose, entry.purpose), "action": entry.get_action_display(),
+             "purpose": Purpose.LABELS.get(entry.purpose, entry.purpose),
+             "action": VIEWER_ACTIONS.get(entry.action, entry.get_action_display()),
              "name": entry.actor.name if show_names and entry.actor else ""}
             for entry in selectors.access_log_for_patient(patient=patient, with_actor=show_names)]
     return render(request, "records/viewers.html", {"patient": patient, "rows": rows, "show_names": show_names})

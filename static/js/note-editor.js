@@ -106,6 +106,14 @@
 
   document.querySelectorAll("[data-icd10-field]").forEach(icd10Combobox);
 
+  // After a refused write the page comes back from the top: bring the problem into view and focus its field.
+  var problem = document.querySelector("form .form-errors, form .allergy-conflict, form .field-invalid, section .form-errors");
+  if (problem && document.querySelector("[data-testid=note-not-saved]")) {
+    problem.scrollIntoView({ block: "center" });
+    var field = problem.closest("form") && problem.closest("form").querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea");
+    if (field) { field.focus({ preventScroll: true }); }
+  }
+
   var note = document.querySelector("form[data-note-form]");
   if (!note) { return; }
   var dirty = false, leaving = false;

@@ -173,6 +173,12 @@ def test_editing_a_signed_note_is_refused_and_changes_nothing(client, world):
     assert "Write an amendment instead" in response.text
 
 
+def test_asking_for_an_actions_address_goes_back_to_the_note(client, world):
+    client.force_login(world.doctor)
+    response = client.get(note_url(world.drafts["related"], "save"))
+    assert (response.status_code, response["Location"]) == (302, note_url(world.drafts["related"]))
+
+
 def test_doctor_adds_a_diagnosis_by_its_code(client, world):
     client.force_login(world.doctor)
     response = client.post(note_url(world.drafts["related"], "diagnoses"), {"code": "J06.9", "rank": "primary"})
