@@ -179,16 +179,19 @@ class BookApi(APIView):
     def post(self, request):
         data = BookInput(data=request.data)
         data.is_valid(raise_exception=True)
-        # Only the slot's row: the service re-reads it under its lock, and the answer is read afresh below.
-        slot = Slot.objects.filter(public_id=data.validated_data["slot"]).first()
-        if slot is None:
-            raise NotFound(_("We could not find this time. Please choose again."))
-        patient = Patient.objects.filter(public_id=data.validated_data["patient"]).first()
-        if patient is None:
-            raise NotYourPatientError()  # the same answer as for a real patient who is not on the list
+        # Only the slot's row: the service reads it again with what its rules need. (get, not first: no ORDER BY.)
+        try:
+            slot = Slot.objects.get(public_id=data.validated_data["slot"])
+        except Slot.DoesNotExist:
+            raise NotFound(_("We could not find this time. Please choose again.")) from None
+        try:
+            patient = Patient.objects.get(public_id=data.validated_data["patient"])
+        except Patient.DoesNotExist:
+            raise NotYourPatientError() from None  # the same answer as for a real patient who is not on the list
         appointment = services.appointment_book(patient=patient, slot=slot, booked_by=request.user,
                                                 request_key=data.validated_data["request_key"])
-        return Response(AppointmentOutput(_for_output(appointment)).data, status=status.HTTP_201_CREATED)
+        # Comes back with everything AppointmentOutput shows already loaded (no query of its own).
+        return Response(AppointmentOutput(appointment).data, status=status.HTTP_201_CREATED)
 
 
 class MyAppointmentListApi(APIView):

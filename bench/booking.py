@@ -4,8 +4,9 @@
     python bench/booking.py --url http://127.0.0.1:8000 --database-url postgres://postgres@127.0.0.1:5432/hospital
 
 By default it creates its own database (hospital_bench on --postgres), migrates it, starts --servers daphne
-processes serving the portal on it (bench/_booking_settings.py: the local settings with DEBUG off, no Redis,
-CONN_MAX_AGE 0 as Django wants under ASGI, plus /bench/ping) and drops the database at the end. With --url
+processes serving the portal on it (bench/_booking_settings.py: production's database settings, i.e. connections
+from a pool (DATABASE_POOL=0 in the environment turns it off, for comparison), DEBUG off, no Redis, plus
+/bench/ping) and drops the database at the end. With --url
 it uses a server that is already running; the bench then needs that server's database (--database-url) and
 SECRET_KEY (environment) to seed its patients and their login sessions.
 
@@ -329,7 +330,7 @@ def main() -> int:
     env.update({"DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "bench._booking_settings", "VAR_DIR": str(work_dir),
                 "EMBEDDED_SCHEDULER": "0", "PYTHONUNBUFFERED": "1"})
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update(env, DATABASE_POOL="0")  # this process seeds and checks; only the servers are measured
     processes: list[subprocess.Popen] = []
     started = time.perf_counter()
     try:
@@ -344,14 +345,18 @@ def main() -> int:
 
         if own_database:
             call_command("migrate", verbosity=0, interactive=False)
-        print(f"database: {connection.settings_dict['NAME']} on PostgreSQL {connection.cursor().connection.server_version}")
+        print(f"database: {connection.settings_dict['NAME']} on PostgreSQL {connection.pg_version} "
+              f"({connection.Database.__name__} {connection.Database.__version__})")
         clients, slot_pks = seed(attempts=args.attempts, numbers=args.numbers, slots=args.slots)
         connection.close()
         print(f"seeded: {args.numbers} numbers in {args.slots} slot(s) of one session, {args.attempts} patients logged in "
               f"({time.perf_counter() - started:.1f} s since start)")
         if own_database:
             urls, processes = servers_start(args.servers, env, work_dir)
-            where = f"{args.servers} daphne process(es), CONN_MAX_AGE=0, no Redis (logs in {work_dir})"
+            pooled = env.get("DATABASE_POOL", "on").lower() not in ("0", "false", "off", "no")
+            pool = (f"connection pool of {env.get('DATABASE_POOL_MIN_SIZE', 'default')}-"
+                    f"{env.get('DATABASE_POOL_MAX_SIZE', 'default')} per process" if pooled else "no pool, CONN_MAX_AGE=0")
+            where = f"{args.servers} daphne process(es), {pool}, no Redis (logs in {work_dir})"
         else:
             urls, where = [args.url.rstrip("/")], f"the server at {args.url}"
         print(f"servers: {where}; {os.cpu_count()} cores shared with the clients; {args.in_flight} requests in flight")

@@ -20,7 +20,6 @@ Clients, servers and PostgreSQL share the machine's cores; rates are wall-clock.
 
 import argparse
 import http.client
-import io
 import json
 import os
 import queue
@@ -180,6 +179,7 @@ def copy_text(rows: list[dict], *, device_id: int, patient_id: int, received: st
 def run_copy(*, texts: list[str]) -> tuple[float, int]:
     from django.db import connection, transaction
 
+    from core.postgres_copy import copy_from_text
     from telemonitor.models import Reading
     from telemonitor.services.ingest import _COLUMNS
 
@@ -188,7 +188,7 @@ def run_copy(*, texts: list[str]) -> tuple[float, int]:
     started = time.perf_counter()
     for text in texts:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.copy_expert(sql, io.StringIO(text))
+            copy_from_text(cursor, sql, text)
     seconds = time.perf_counter() - started
     return seconds, sum(text.count("\n") for text in texts)
 

@@ -7,6 +7,14 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+# Under ASGI each request's sync code runs in a thread of its own, so a persistent connection would be left
+# behind, open and never reused, by every request: connections are pooled instead (DATABASE_POOL).
+if any(db.get("CONN_MAX_AGE", 0) != 0 for db in settings.DATABASES.values()):
+    raise ImproperlyConfigured("CONN_MAX_AGE must be 0 when serving over ASGI; use DATABASE_POOL to reuse connections.")
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -84,8 +84,10 @@ def asgi_server(log_path: Path, **env: str):
 def celery_worker(log_path: Path, *, concurrency: int = 1, **env: str) -> subprocess.Popen:
     """Start a real Celery worker process on this run's database and Redis. The caller stops it.
 
-    The process carries its node name as ``.nodename``; ``wait_for_worker`` waits until it answers.
+    Without a connection pool, as the Procfile's worker runs. The process carries its node name as
+    ``.nodename``; ``wait_for_worker`` waits until it answers.
     """
+    env = {"DATABASE_POOL": "0", **env}
     log = open(log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
     nodename = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
     process = subprocess.Popen(

@@ -95,7 +95,31 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'hospital.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep 0 under ASGI (config/asgi.py refuses anything else): see database_pool below.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+
+
+def database_pool(db: dict, *, enabled: bool) -> None:
+    """Serve `db`'s PostgreSQL connections from a pool of open ones (psycopg 3's, through Django), or not.
+
+    Daphne runs each request's synchronous code in a thread of its own, so a "persistent" connection
+    (CONN_MAX_AGE > 0) is left behind by every request rather than reused, and without one each request pays
+    for a new connection (a PostgreSQL backend started, authenticated and set up). Django's advice under ASGI is
+    CONN_MAX_AGE = 0 and the driver's pool. Each process keeps DATABASE_POOL_MIN_SIZE to DATABASE_POOL_MAX_SIZE
+    connections open; a request that finds none free waits up to DATABASE_POOL_TIMEOUT seconds, then fails.
+    Processes x max size must stay under PostgreSQL's max_connections.
+    """
+    options = db.setdefault("OPTIONS", {})
+    options.pop("pool", None)
+    if enabled:
+        options["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+        }
+        db["CONN_MAX_AGE"] = 0  # a pooled connection goes back to the pool after each request
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process and the in-process scheduler read while one of them writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -103,6 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # On by default (production and the services mode of `make run`); the Procfile's worker turns it off,
+    # because Celery's Django fixup closes a prefork child's pool before and after every task.
+    database_pool(DATABASES["default"], enabled=env.bool("DATABASE_POOL", default=True))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

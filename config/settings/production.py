@@ -24,7 +24,9 @@ LOOKUP_HASH_KEY = _required("LOOKUP_HASH_KEY")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" or not REDIS_URL:
     raise ImproperlyConfigured("Production runs on PostgreSQL and Redis: set DATABASE_URL and REDIS_URL.")
 
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Connections come from the pool (DATABASE_POOL, on by default: config/settings/base.py), not from CONN_MAX_AGE,
+# which under daphne would leave a connection behind per request thread. A pooled connection is checked before
+# it is handed out, so one broken by a database restart is replaced rather than failing a request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

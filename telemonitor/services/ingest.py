@@ -8,7 +8,6 @@ A reading's idempotency key is (device, device reading id): a resent batch, or t
 stores each reading once; the second sender is told "duplicate".
 """
 
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.outbox import enqueue
+from core.postgres_copy import copy_from_text
 from telemonitor.errors import BatchTooLarge
 from telemonitor.models import ACVPU_LEVELS, Device, Reading, ReadingKind
 
@@ -254,7 +254,7 @@ def _write_postgres(*, device: Device, rows: list[tuple], received_at: datetime)
     Rows are inserted in device reading id order, so two transactions inserting overlapping batches take the unique
     index's locks in the same order and cannot deadlock; the later one waits, then skips what the first stored.
     """
-    buffer = io.StringIO("".join([_copy_line(row) for row in rows]))
+    text = "".join([_copy_line(row) for row in rows])
     table = Reading._meta.db_table
     columns = ", ".join(_COLUMNS)
     with connection.cursor() as cursor:
@@ -266,7 +266,7 @@ def _write_postgres(*, device: Device, rows: list[tuple], received_at: datetime)
         )
         # Emptied here too, not only at commit: a caller's outer transaction may ingest several batches in a row.
         cursor.execute("TRUNCATE telemonitor_ingest")
-        cursor.copy_expert(f"COPY telemonitor_ingest ({columns}) FROM STDIN", buffer)
+        copy_from_text(cursor, f"COPY telemonitor_ingest ({columns}) FROM STDIN", text)
         cursor.execute(
             f"INSERT INTO {table} (device_id, patient_id, received_at, category, {columns}) "  # noqa: S608 - fixed names
             f"SELECT %s, %s, %s, '', {columns} FROM telemonitor_ingest ORDER BY device_reading_id "

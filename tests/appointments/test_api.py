@@ -176,6 +176,38 @@ def test_booking_twice_with_one_request_key_books_once(api, family):
     assert Appointment.objects.count() == 1 and numbers_taken(slot) == 1
 
 
+# Queries of one booking through the API, fixed whatever the patient already holds (a rush is all these requests):
+# sign-in (session, user), the request's slot and patient, the rules read once without a lock; then one transaction
+# (BEGIN/COMMIT, counted as SAVEPOINT/RELEASE inside a test): the patient's lock, the rules read again under it, the
+# slot's conditional UPDATE ... RETURNING, the appointment and its history row. The answer needs no query of its own.
+BOOKING_QUERIES = 12
+# A slot already full is refused from the first read: no transaction, no lock.
+FULL_SLOT_QUERIES = 5
+
+
+def test_booking_takes_a_fixed_number_of_queries_however_many_bookings_the_patient_has(api, family,
+                                                                                       django_assert_num_queries):
+    account, herself, _ = family
+    book(account, herself, factories.slot())  # another doctor, the same day
+    slot = factories.slot(capacity=5, booked=2)
+
+    with django_assert_num_queries(BOOKING_QUERIES):
+        response = api.post(f"{API}/book", book_json(herself, slot), format="json")
+
+    assert response.status_code == 201
+    assert response.json()["slot"]["remaining"] == 2  # the count this booking made, from the UPDATE's RETURNING
+
+
+def test_booking_a_full_slot_is_refused_from_one_read_without_taking_a_lock(api, family, django_assert_num_queries):
+    _, herself, _ = family
+    slot = factories.slot(capacity=2, booked=2)
+
+    with django_assert_num_queries(FULL_SLOT_QUERIES) as captured:
+        refused(api.post(f"{API}/book", book_json(herself, slot), format="json"), 409, "slot_full")
+
+    assert not any("FOR UPDATE" in query["sql"] or query["sql"].startswith("UPDATE") for query in captured.captured_queries)
+
+
 @pytest.mark.parametrize(("slot_fields", "code", "reason"), [
     ({"capacity": 1, "booked": 1}, "slot_full", None),
     ({"released": False}, "slot_not_bookable", "not_released"),
