@@ -17,8 +17,10 @@ from telemonitor.models import (
     Alert,
     AlertStatus,
     MonitoringPlan,
+    PlanKind,
     Reading,
     ReadingKind,
+    Risk,
     Score,
 )
 
@@ -113,12 +115,13 @@ def monitoring_dashboard(*, user: User) -> list[dict]:
         alerts.setdefault(alert.patient_id, []).append(alert)
     plans: dict[int, list[str]] = {}
     for patient_id, kind in team_plans(user=user).values_list("patient_id", "kind"):
-        plans.setdefault(patient_id, []).append(kind)
+        plans.setdefault(patient_id, []).append(str(PlanKind(kind).label))
     rows = []
     for patient in patients:
         active = alerts.get(patient.pk, [])
         worst = max(active, key=lambda a: (SEVERITY_RANK[a.severity], a.status != AlertStatus.ACKNOWLEDGED), default=None)
         rows.append({"patient": patient, "alerts": active, "worst": worst, "plans": sorted(plans.get(patient.pk, [])),
+                     "risk_label": dict(Risk.choices).get(patient.news2_risk, patient.news2_risk),
                      "rank": (SEVERITY_RANK[worst.severity] if worst else 0,
                               sum(a.status != AlertStatus.ACKNOWLEDGED for a in active),
                               RISK_RANK.get(patient.news2_risk or "", -1), patient.news2_total or 0)})

@@ -131,6 +131,21 @@ def test_dashboard_lists_the_teams_patients_most_at_risk_first(client, lead_doct
     assert 'data-testid="alert"' in body
 
 
+@pytest.mark.parametrize(("language", "plan_label", "risk_label"), [("en", "Cardiac", "High"), ("zh-hans", "心脏", "高")])
+def test_dashboard_names_plan_and_risk_in_the_readers_language(client, nurse, patient, device, plan, language, plan_label,
+                                                               risk_label):
+    _scored(patient, device, **HIGH)
+    nurse.preferred_language = language
+    nurse.save(update_fields=["preferred_language"])
+    client.force_login(nurse)
+    client.cookies["django_language"] = language
+
+    body = client.get(reverse("telemonitor:dashboard")).content.decode()
+    row = re.search(r'data-testid="monitored-patient">(.*?)</tr>', body, re.S).group(1)
+
+    assert (f"<td>{plan_label}</td>" in row, f'risk-high">{risk_label}</span>' in row) == (True, True)
+
+
 def test_dashboard_is_for_clinicians_only(client, patient_user):
     client.force_login(patient_user)
 
