@@ -6,7 +6,7 @@
 //    and leaving the page with unsaved text asks first.
 (function () {
   "use strict";
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
 
   function icd10Combobox(field) {
     var input = field.querySelector("[data-icd10-search]");
@@ -18,7 +18,7 @@
     list.id = input.id + "-listbox";
     list.className = "icd10-results";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", t("Matching diagnoses"));
+    list.setAttribute("aria-label", gettext("Matching diagnoses"));
     list.hidden = true;
     chosen.className = "help";
     chosen.setAttribute("aria-live", "polite");
