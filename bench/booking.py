@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,10 +42,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _servers import database_recreate, database_url, free_port, wait_for_port  # noqa: E402
 
 BENCH_DB = "hospital_bench"
 BOOK_PATH = "/api/v1/appointments/book"
@@ -54,44 +54,6 @@ CSRF_SECRET = "benchcsrf" + "0" * 23  # 32 characters: a valid unmasked CSRF sec
 
 
 # --- Database and servers -------------------------------------------------------------------------------
-
-def database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def database_recreate(base: str, name: str, *, drop_only: bool = False) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(database_url(base, "postgres"))
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if not drop_only:
-                cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        connection.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
-
 
 def servers_start(count: int, env: dict, log_dir: Path) -> tuple[list[str], list[subprocess.Popen]]:
     urls, processes = [], []
