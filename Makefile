@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-unit test-e2e bench lint migrate messages clean
+.PHONY: setup run test test-unit test-e2e bench lint audit migrate messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,15 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-setup: $(STAMP)
+# Browser-side test tools from the npm registry (axe-core for tests/e2e/test_accessibility.py), reinstalled
+# whenever package.json or package-lock.json changes. node_modules/ is not committed.
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(STAMP) $(NODE_STAMP)
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
@@ -47,6 +55,13 @@ test-unit: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+# Known vulnerabilities in the pinned requirements (OSV, or PyPI's JSON API where OSV is out of reach);
+# tests/integration/test_dependency_audit.py runs the same check in `make test`.
+audit: setup
+	$(PY) -m pip_audit --disable-pip --no-deps --progress-spinner off -r requirements.txt -r requirements-dev.txt \
+		$$($(PY) -c "import requests; requests.post('https://api.osv.dev/v1/query', json={}, timeout=5)" 2>/dev/null \
+		   && echo "--vulnerability-service osv" || echo "--vulnerability-service pypi")
 
 lint: setup
 	$(VENV)/bin/ruff check .

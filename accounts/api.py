@@ -6,7 +6,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import LoginInput, UserOutput
+from accounts import twofactor
+from accounts.serializers import LoginInput, LoginOutput, TwoFactorInput, UserOutput
 from core.errors import ApplicationError
 
 
@@ -23,7 +24,7 @@ class LoginApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=LoginInput, responses=UserOutput)
+    @extend_schema(request=LoginInput, responses=LoginOutput)
     def post(self, request):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -35,7 +36,23 @@ class LoginApi(APIView):
             raise ApplicationError(_("The email or mobile number and password do not match an account."),
                                    code="invalid_login", http_status=400)
         login(request, user)
-        return Response(UserOutput(user).data)
+        return Response(LoginOutput(user, context={"request": request}).data)
+
+
+class TwoFactorApi(APIView):
+    """The second sign-in step for a staff session started through the API (code from the authenticator app or a
+    recovery code). Setting the app up needs the browser page (QR code): 409 two_factor_not_enrolled until then."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=TwoFactorInput, responses=LoginOutput)
+    def post(self, request):
+        data = TwoFactorInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if twofactor.session_two_factor_state(request) == twofactor.PENDING:
+            twofactor.code_verify(user=request.user, code=data.validated_data["code"])
+            twofactor.session_two_factor_verified(request)
+        return Response(LoginOutput(request.user, context={"request": request}).data)
 
 
 class LogoutApi(APIView):

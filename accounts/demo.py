@@ -2,7 +2,8 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 from accounts.roles import Role
-from core.demo import DEMO_PASSWORD, DemoLogin
+from accounts.twofactor import device_enrol_with_secret, two_factor_required
+from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoLogin
 
 
 def demo_user(*, email: str, name: str, role: str, phone: str | None = None, is_staff: bool = False,
@@ -13,6 +14,9 @@ def demo_user(*, email: str, name: str, role: str, phone: str | None = None, is_
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name, phone=phone,
                                         is_staff=is_staff, is_superuser=is_superuser)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
+    user = User.objects.get(pk=user.pk)  # roles re-read
+    if two_factor_required(user):
+        device_enrol_with_secret(user=user, secret=DEMO_TOTP_SECRET)
     return user
 
 

@@ -28,3 +28,22 @@ class QueuedPasswordResetForm(PasswordResetForm):
         body = loader.render_to_string(email_template_name, context)
         html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
         enqueue(email_send, subject, body, [to_email], html)
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The second sign-in step: a 6-digit code from the app, or (where allowed) a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=32,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "autocapitalize": "off",
+                                      "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, allow_recovery: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        if allow_recovery:
+            field.help_text = _("The 6-digit code your authenticator app shows now, or one of your recovery codes.")
+        else:
+            field.help_text = _("The 6-digit code your authenticator app shows now.")
+            field.widget.attrs["inputmode"] = "numeric"

@@ -93,3 +93,52 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role_labels(self) -> list[str]:
         return [str(Role(r).label) for r in Role.values if r in self.roles]
+
+
+class TwoFactorDevice(models.Model):
+    """A member of staff's authenticator (TOTP, RFC 6238): the second step after the password.
+
+    The shared secret is sealed at rest (core.sealing, like national ID numbers). ``last_step`` is the
+    30-second time step of the last accepted code, so a code is accepted once: a second use in the same
+    step (or an older code) is refused as a replay. ``failures``/``locked_until`` lock the second step
+    after repeated wrong codes. A device exists unconfirmed while enrolment waits for its first code.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor_device", verbose_name=_("user"))
+    secret_sealed = models.TextField(_("secret (sealed)"), editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+    last_step = models.BigIntegerField(_("last accepted time step"), null=True, blank=True, editable=False)
+    failures = models.PositiveSmallIntegerField(_("wrong codes in a row"), default=0, editable=False)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator (lost phone). Only its keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("user"))
+    code_hash = models.CharField(_("code (keyed hash)"), max_length=64, editable=False)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            # The hash is of a random code; equal hashes for one person would make one code count twice.
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'used' if self.used_at else 'unused'}"

@@ -48,6 +48,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Booking for walk-ins and changing any booking (any time: the patients' cut-off is not theirs).
         "appointments.view_appointment", "appointments.add_appointment", "appointments.change_appointment",
         "appointments.view_appointmentevent", "appointments.view_slot",
+        # Payments at the counter (cash or card) and every bill.
+        "payments.view_invoice", "payments.view_payment", "payments.add_payment",
     ],
     Role.HOSPITAL_ADMIN: [
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
@@ -68,6 +70,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
         "telemonitor.view_device", "telemonitor.change_device", "telemonitor.view_monitoringplan",
         "telemonitor.view_alert",
+        # Payments: fees and insurance rules, bills and the ledger (read-only), refunds, reconciliation.
+        "payments.view_feeitem", "payments.add_feeitem", "payments.change_feeitem",
+        "payments.view_insuranceplan", "payments.add_insuranceplan", "payments.change_insuranceplan",
+        "payments.view_insuranceratio", "payments.add_insuranceratio", "payments.change_insuranceratio",
+        "payments.delete_insuranceratio", "payments.view_coverage", "payments.add_coverage", "payments.change_coverage",
+        "payments.view_invoice", "payments.view_invoiceline", "payments.view_payment", "payments.view_paymentevent",
+        "payments.view_refund", "payments.add_refund", "payments.view_insuranceclaim",
+        "payments.view_paymentnotificationlog", "payments.view_heldevent",
+        "payments.view_reconciliationrun", "payments.view_reconciliationmismatch",
+        "payments.change_reconciliationmismatch",
     ],
 }
 
@@ -127,4 +139,9 @@ ROLE_PERMISSIONS[Role.FRONT_DESK] += ["appointments.view_servicepoint", "appoint
 ROLE_PERMISSIONS[Role.HOSPITAL_ADMIN] += [
     "appointments.view_servicepoint", "appointments.add_servicepoint", "appointments.change_servicepoint",
     "appointments.view_queueticket",
+]
+
+# Back office (issue 8): the dashboard, the staff directory and the daily reports' log.
+ROLE_PERMISSIONS[Role.HOSPITAL_ADMIN] += [
+    "backoffice.view_dashboard", "backoffice.view_staffmember", "backoffice.view_dailyreport",
 ]

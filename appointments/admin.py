@@ -35,7 +35,7 @@ from appointments.models import (
     SessionOfDay,
     Slot,
 )
-from core.errors import ApplicationError
+from core.admin_actions import act_on_all_or_report
 from core.outbox import enqueue
 
 MAX_GENERATE_DAYS = 90
@@ -108,7 +108,8 @@ class ScheduleTemplateInline(admin.TabularInline):
 class DoctorProfileAdmin(GenerateSlotsAction, admin.ModelAdmin):
     list_display = ("user", "department", "title", "is_active")
     list_filter = ("department", "title", "is_active")
-    search_fields = ("user__name", "user__email", "specialties")
+    search_fields = ("user__name", "user__email", "user__phone", "specialties", "department__name_zh",
+                     "department__name_en")
     list_select_related = ("user", "department")
     autocomplete_fields = ("user", "department")
     inlines = [ScheduleTemplateInline]
@@ -213,14 +214,15 @@ class SlotAdmin(admin.ModelAdmin):
         sessions = self._sessions_of(queryset)
         form = CancelSessionForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
-            cancelled = 0
-            try:
-                for ref in sessions:
-                    cancelled += services.session_cancel(doctor=ref.doctor, date=ref.date, session=ref.session,
-                                                         by=request.user, reason=form.cleaned_data["reason"])
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+            # All or nothing: a session that cannot be cancelled leaves every other one as it was, and is named.
+            counts = act_on_all_or_report(
+                self, request, sessions,
+                lambda ref: services.session_cancel(doctor=ref.doctor, date=ref.date, session=ref.session,
+                                                    by=request.user, reason=form.cleaned_data["reason"]),
+                describe=lambda ref: f"{ref.doctor.user.name} {ref.date} {ref.session_label}")
+            if counts is None:
                 return None
+            cancelled = sum(counts)
             self.message_user(request, ngettext(
                 "Cancelled %(sessions)d session and %(count)d appointment; the patients have been notified.",
                 "Cancelled %(sessions)d sessions and %(count)d appointments; the patients have been notified.",
@@ -306,7 +308,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_display = ("slot_starts_at", "patient", "doctor", "department", "status", "fee", "created_at")
     list_filter = ("status", "doctor__department", ("date", admin.DateFieldListFilter), "session")
     # name_initials lets staff find 张三明 by typing "zsm".
-    search_fields = ("patient__name", "patient__name_initials", "patient__mrn", "patient__phone")
+    search_fields = ("patient__name", "patient__name_initials", "patient__name_pinyin", "patient__mrn", "patient__phone",
+                     "doctor__user__name")
     list_select_related = ("patient", "slot", "doctor__user", "doctor__department")
     date_hierarchy = "date"
     ordering = ("-date", "slot__starts_at")

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,6 +38,7 @@ from appointments.serializers import (
     SlotOutput,
 )
 from core.errors import NotFound, ValidationFailed
+from core.pagination import Page
 from records.models import Patient
 
 PROBLEMS = {400: ProblemOutput, 403: ProblemOutput, 404: ProblemOutput, 409: ProblemOutput}
@@ -198,10 +198,10 @@ class MyAppointmentListApi(APIView):
     """Appointments of everyone on your family list: coming ones soonest first, or past ones latest first."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = Page  # the schema documents the page ({count, next, previous, results}) and limit/offset
 
     @extend_schema(operation_id="appointments_mine", parameters=[
         OpenApiParameter("when", OpenApiTypes.STR, enum=["upcoming", "past"], description="Default upcoming."),
-        OpenApiParameter("limit", OpenApiTypes.INT), OpenApiParameter("offset", OpenApiTypes.INT),
     ], responses=AppointmentOutput(many=True))
     def get(self, request):
         when = request.query_params.get("when", "upcoming")
@@ -209,7 +209,7 @@ class MyAppointmentListApi(APIView):
             raise ValidationFailed(errors={"when": [_("Either upcoming or past.")]})
         appointments = (selectors.appointment_list_for_account(account=request.user, upcoming=when == "upcoming")
                         .select_related("rescheduled_from"))
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(appointments, request, view=self)
         return paginator.get_paginated_response(AppointmentOutput(page, many=True).data)
 
@@ -231,6 +231,7 @@ class CancelApi(APIView):
                    responses={200: AppointmentOutput, **PROBLEMS})
     def post(self, request, public_id):
         appointment = selectors.access_appointment(user=request.user, public_id=public_id)
+        services.appointment_check_may_change(user=request.user, appointment=appointment)
         data = CancelInput(data=request.data)
         data.is_valid(raise_exception=True)
         appointment = services.appointment_cancel(appointment=appointment, by=request.user,
@@ -248,6 +249,7 @@ class RescheduleApi(APIView):
                    responses={200: AppointmentOutput, **PROBLEMS})
     def post(self, request, public_id):
         appointment = selectors.access_appointment(user=request.user, public_id=public_id)
+        services.appointment_check_may_change(user=request.user, appointment=appointment)
         data = RescheduleInput(data=request.data)
         data.is_valid(raise_exception=True)
         slot = selectors.slot_get(public_id=data.validated_data["slot"])

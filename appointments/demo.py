@@ -64,7 +64,8 @@ BOOKINGS = [
 
 
 def _seed_rooms_and_schedules() -> None:
-    for index, department in enumerate(Department.objects.order_by("sort_order", "code"), start=1):
+    for index, department in enumerate(Department.objects.filter(code__in=[d[0] for d in DEPARTMENTS])
+                                       .order_by("sort_order", "code"), start=1):
         ConsultingRoom.objects.get_or_create(code=f"{department.code}-1", defaults={
             "department": department, "name": f"{index}诊室 / Room {index}", "location": department.location})
     for index, doctor in enumerate(DoctorProfile.objects.filter(user__email__in=[d[0] for d in DOCTORS]).order_by("pk")):
@@ -124,6 +125,22 @@ def _seed_queue() -> None:
             continue
 
 
+PHARMACY_WINDOWS = ["1号窗口 / Window 1", "2号窗口 / Window 2", "3号窗口 / Window 3"]
+
+
+def _seed_pharmacy() -> None:
+    """The outpatient pharmacy (not bookable) and its windows, where patients who paid for medicines queue."""
+    from appointments.models import ServicePoint, ServicePointKind
+
+    pharmacy, _created = Department.objects.update_or_create(code=settings.PHARMACY_DEPARTMENT_CODE, defaults={
+        "name_zh": "门诊药房", "name_en": "Outpatient Pharmacy", "location": "门诊楼 1F 西侧 / Outpatient 1F west",
+        "queue_prefix": "Y", "is_active": False, "sort_order": 900,
+        "description_zh": "缴费后凭取药号到窗口取药。", "description_en": "Collect your medicines here with the number "
+                                                                     "given after paying."})
+    for name in PHARMACY_WINDOWS:
+        ServicePoint.objects.get_or_create(kind=ServicePointKind.PHARMACY_WINDOW, department=pharmacy, name=name)
+
+
 def seed() -> list[DemoLogin]:
     for order, (code, zh, en, location, prefix, desc_zh, desc_en) in enumerate(DEPARTMENTS):
         Department.objects.update_or_create(code=code, defaults={
@@ -134,6 +151,7 @@ def seed() -> list[DemoLogin]:
         DoctorProfile.objects.get_or_create(user=user, defaults={
             "department": Department.objects.get(code=dept), "title": title, "specialties": specialties})
     _seed_rooms_and_schedules()
+    _seed_pharmacy()
     today = hospital_today()
     services.slots_materialise(date_from=today, date_to=today + timedelta(days=settings.BOOKING_HORIZON_DAYS))
     _seed_bookings()

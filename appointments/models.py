@@ -414,6 +414,7 @@ class CheckInChannel(models.TextChoices):
     DESK = "desk", _("Front desk")
     WALK_IN = "walk_in", _("Walk-in")
     TRANSFER = "transfer", _("Transferred from another doctor")
+    PAYMENT = "payment", _("Paid for medicines")  # a pharmacy window's ticket, issued once the medicines are paid
 
 
 # A ticket in these statuses is still somewhere in today's queue.
@@ -456,6 +457,9 @@ class QueueTicket(models.Model):
     transferred_to = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                           related_name="transferred_from")
     transferred_at = models.DateTimeField(null=True, blank=True)
+    # What the ticket was issued for when the issuer must never issue two (a paid prescription's invoice:
+    # appointments.queue.pharmacy). Empty for check-ins, walk-ins and transfers.
+    issue_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("queue ticket")
@@ -468,6 +472,9 @@ class QueueTicket(models.Model):
             models.UniqueConstraint(fields=["appointment"],
                                     condition=models.Q(appointment__isnull=False) & ~models.Q(status="transferred"),
                                     name="ticket_one_live_per_appointment"),
+            # One ticket per issue key, however many requests race (the same paid prescription twice).
+            models.UniqueConstraint(fields=["issue_key"], condition=models.Q(issue_key__isnull=False),
+                                    name="ticket_issue_key_once"),
             # A doctor sees one patient at a time.
             models.UniqueConstraint(fields=["service_point", "date"], condition=models.Q(status="serving"),
                                     name="ticket_one_serving_per_queue"),

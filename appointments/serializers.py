@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from appointments.models import Appointment, Department, DoctorProfile, Slot
+from core.openapi import ProblemOutput  # noqa: F401  (re-exported: the appointment APIs name it in their schemas)
 
 
 class DepartmentOutput(serializers.ModelSerializer):
@@ -140,15 +141,3 @@ class SymptomOutput(serializers.Serializer):
 class GuideOutput(serializers.Serializer):
     symptoms = SymptomOutput(many=True, read_only=True, help_text="Every symptom the guide knows, for a form.")
     suggestions = DepartmentOutput(many=True, read_only=True, help_text="Departments to book, most likely first.")
-
-
-class ProblemOutput(serializers.Serializer):
-    """An error, as problem+json (RFC 9457). ``code`` says which rule refused the request."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField(help_text="What happened and what to do next, in the request's language.")
-    code = serializers.CharField(help_text="e.g. slot_full, slot_not_bookable, already_booked, daily_limit, "
-                                           "cancellation_closed, not_your_patient, invalid_transition, not_found.")
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

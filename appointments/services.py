@@ -97,6 +97,12 @@ def _check_may_change(user: User, appointment: Appointment) -> bool:
     raise NotYourPatientError(_("This appointment is not for anyone on your list."))
 
 
+def appointment_check_may_change(*, user: User, appointment: Appointment) -> None:
+    """Raise NotYourPatientError unless `user` may cancel or move `appointment`. The API asks this before it reads
+    the request's body, so someone who may not change an appointment is told so, not that their input was invalid."""
+    _check_may_change(user, appointment)
+
+
 # --- Locks, in the module's order -------------------------------------------------------------------
 
 def _lock_patient(patient_id: int) -> None:

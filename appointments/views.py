@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.roles import Role
-from appointments import guide, selectors, services
+from appointments import guide, payment_link, selectors, services
 from appointments.errors import NotYourPatientError
 from appointments.fees import registration_fee
 from appointments.forms import CancelForm, ConfirmForm, GuideForm, PatientSearchForm, WalkInForm
@@ -145,6 +145,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def doctor_list(request: HttpRequest, public_id) -> HttpResponse:
     department = selectors.department_list().filter(public_id=public_id).first()
     if department is None:
@@ -164,6 +165,7 @@ def _days(sessions, now) -> list[tuple[date, list]]:
     return [(day, list(items)) for day, items in groupby(rows, key=lambda r: r["summary"].date)]
 
 
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def doctor_detail(request: HttpRequest, public_id) -> HttpResponse:
     doctor = _or_404(selectors.doctor_get, public_id=public_id)
     mode = _mode(request, doctor=doctor)
@@ -187,6 +189,7 @@ def _slot_state(slot: Slot, now) -> str:
     return "open" if slot.remaining > 0 else "full"
 
 
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def session_detail(request: HttpRequest, public_id, day: str, session: str) -> HttpResponse:
     doctor = _or_404(selectors.doctor_get, public_id=public_id)
     try:
@@ -212,6 +215,7 @@ def session_detail(request: HttpRequest, public_id, day: str, session: str) -> H
 # --- Booking ------------------------------------------------------------------------------------------
 
 @login_required
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def choose_patient(request: HttpRequest, public_id) -> HttpResponse:
     """Step 1 after choosing a time: who is the appointment for (self or someone on the family list)."""
     slot = _or_404(selectors.slot_get, public_id=public_id)
@@ -276,6 +280,9 @@ def _booked(request: HttpRequest, appointment: Appointment) -> HttpResponse:
             "when": when.strftime("%Y-%m-%d %H:%M")})
     if _is_front_desk(request.user):
         return redirect("appointments:desk_patient", public_id=appointment.patient.public_id)
+    pay = payment_link.pay_url(appointment=appointment)
+    if pay:  # a number with a fee: straight on to paying it (payments' page, through the hook)
+        return redirect(pay)
     return redirect(reverse("appointments:mine") + f"#a-{appointment.public_id}")
 
 
@@ -290,6 +297,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
         appointment.changeable = appointment.status in services.CANCELLABLE_STATUSES
         appointment.cutoff = services.cancel_cutoff(appointment.slot)
         appointment.cutoff_passed = now >= appointment.cutoff
+        appointment.pay_url = payment_link.pay_url(appointment=appointment)
     return render(request, "appointments/mine.html", {"upcoming": upcoming, "past": past})
 
 
@@ -369,6 +377,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def desk_patient(request: HttpRequest, public_id) -> HttpResponse:
     """One patient at the desk: their coming appointments, and today's and upcoming sessions to book."""
     _front_desk_only(request.user)

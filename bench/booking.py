@@ -139,7 +139,9 @@ def seed(*, attempts: int, numbers: int, slots: int) -> tuple[list[Client], list
         sessions = []
         for user in users:
             data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "accounts.backends.PhoneOrEmailBackend",
-                    HASH_SESSION_KEY: user.get_session_auth_hash()}
+                    HASH_SESSION_KEY: user.get_session_auth_hash(),
+                    # as a real sign-in records it (accounts.twofactor): patients need no second step
+                    "two_factor": "not_required"}
             sessions.append(Session(session_key=uuid.uuid4().hex, session_data=store.encode(data), expire_date=expire))
         Session.objects.bulk_create(sessions, batch_size=1000)
 

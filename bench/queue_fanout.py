@@ -65,6 +65,7 @@ def seed(*, patients: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
+    from accounts import twofactor
     from accounts.models import User
     from accounts.roles import Role
     from appointments.localtime import hospital_today
@@ -108,8 +109,10 @@ def seed(*, patients: int) -> dict:
         expire = now + timedelta(hours=2)
 
         def session_for(user) -> Session:
+            # The doctor has passed two-step sign-in (accounts.twofactor); patients are not asked for it.
             data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "accounts.backends.PhoneOrEmailBackend",
-                    HASH_SESSION_KEY: user.get_session_auth_hash()}
+                    HASH_SESSION_KEY: user.get_session_auth_hash(),
+                    twofactor.SESSION_KEY: twofactor.VERIFIED if user == doctor_user else twofactor.NOT_REQUIRED}
             return Session(session_key=uuid.uuid4().hex, session_data=store.encode(data), expire_date=expire)
 
         sessions = Session.objects.bulk_create([session_for(u) for u in [doctor_user, *users]], batch_size=1000)

@@ -19,6 +19,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.middleware import TwoFactorWebsocketMiddleware  # noqa: E402
 from appointments.queue.routing import websocket_urlpatterns as queue_routes  # noqa: E402
 from config import embedded  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
@@ -27,8 +28,8 @@ from telemonitor.routing import websocket_urlpatterns as telemonitor_routes  # n
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(
-            [*notification_routes, *queue_routes, *telemonitor_routes]))),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(TwoFactorWebsocketMiddleware(URLRouter(
+            [*notification_routes, *queue_routes, *telemonitor_routes])))),
     }
 )
 

@@ -48,9 +48,9 @@ class EmbeddedScheduler:
         return max(next_in, 0.5)
 
     def _run(self, name: str, entry: dict) -> None:
-        task = self.app.tasks[entry["task"]]
         close_old_connections()
         try:
+            task = self.app.tasks[entry["task"]]
             task.apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}), throw=True)
         except Exception:  # a failing job must not stop the others; it is logged and retried next time
             logger.exception("Periodic job %s failed", name)
@@ -58,10 +58,20 @@ class EmbeddedScheduler:
             close_old_connections()
 
 
+def scheduler_for(app) -> EmbeddedScheduler:
+    """The scheduler of the configured beat schedule, with every app's tasks module imported.
+
+    A worker imports every app's tasks module when it starts; a web process only imports those its views use, so
+    without this a job whose module nothing had imported yet was unknown in the embedded mode.
+    """
+    app.loader.import_default_modules()
+    return EmbeddedScheduler(app=app, beat_schedule=settings.CELERY_BEAT_SCHEDULE)
+
+
 def _loop() -> None:
     from config.celery import app
 
-    scheduler = EmbeddedScheduler(app=app, beat_schedule=settings.CELERY_BEAT_SCHEDULE)
+    scheduler = scheduler_for(app)
     logger.info("Embedded scheduler running %d periodic jobs at %s", len(scheduler.entries), datetime.now())
     while True:
         time.sleep(scheduler.tick())

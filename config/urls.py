@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
 from core import views as core_views
@@ -18,6 +18,7 @@ api_v1 = [
     path("appointments/", include("appointments.api_urls")),
     path("queue/", include("appointments.queue.api_urls")),
     path("telemonitor/", include("telemonitor.api_urls")),
+    path("payments/", include("payments.api_urls")),
     re_path(r"^.*$", core_views.api_not_found),  # unknown API routes answer problem+json, never HTML
 ]
 
@@ -29,12 +30,15 @@ urlpatterns = [
     path("monitoring/", include("telemonitor.urls")),
     path("appointments/", include("appointments.urls")),
     path("queue/", include("appointments.queue.urls")),
+    path("payments/", include("payments.urls")),
+    path("sandbox-pay/", include("payments.sandbox.urls")),  # the test payment provider's hosted page
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file of its own (?script), so the page needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -14,12 +14,14 @@ def _navigation(user) -> list[tuple[str, str]]:
         items.append((_("Book"), reverse("appointments:departments")))
         items.append((_("My appointments"), reverse("appointments:mine")))
         items.append((_("Queue and check-in"), reverse("queue:mine")))
+        items.append((_("My bills"), reverse("payments:bills")))
         items.append((_("My health records"), reverse("records:my_records")))
         items.append((_("My family"), reverse("records:family")))
         items.append((_("Home monitoring"), reverse("telemonitor:mine")))
     if user.has_role("front_desk"):
         items.append((_("Front desk"), reverse("appointments:desk")))
         items.append((_("Check-in"), reverse("queue:desk")))
+        items.append((_("Payments at the counter"), reverse("payments:desk")))
     if user.has_role("doctor"):
         items.append((_("My queue"), reverse("queue:console_index")))
     if user.is_clinician:

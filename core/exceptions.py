@@ -4,8 +4,11 @@ Shape: ``{"type", "title", "status", "detail", "code", "errors"}`` where ``error
 name to a list of messages, so a form can show each beside its field.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
 from core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -88,6 +93,13 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = problem(status=exc.http_status, code=exc.code, detail=exc.message, errors=exc.errors, extra=exc.extra)
         return Response(body, status=exc.http_status, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is restarting, failing over or unreachable (or the transaction lost a serialization race):
+        # nothing was written, and the same request will work again shortly. A client that retries is right to.
+        logger.warning("Database unavailable, answered 503: %s", exc)
+        body = problem(status=503, code="database_unavailable",
+                       detail=_("The service is briefly unavailable. Nothing was saved; please try again in a moment."))
+        return Response(body, status=503, content_type=PROBLEM_CONTENT_TYPE, headers={"Retry-After": "5"})
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):

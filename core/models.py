@@ -40,7 +40,8 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["sent_at", "created_at"], name="outbox_pending_idx")]
 
     def __str__(self) -> str:
-        return f"{self.task_name}{tuple(self.args)}"
+        # Not the arguments: they can hold what a message says (shown wherever the row is named, e.g. the admin).
+        return f"{self.task_name} #{self.pk}"
 
 
 class ServiceHeartbeat(models.Model):

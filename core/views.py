@@ -56,3 +56,11 @@ def page_not_found(request, exception=None):
 def server_error(request):
     return _error_page(request, status=500, code="server_error", title=_("Something went wrong"),
                        detail=_("Something went wrong on our side. Nothing you entered was lost; please try again in a minute."))
+
+
+@requires_csrf_token
+def csrf_failure(request, reason=""):
+    """A write without a valid CSRF token (settings.CSRF_FAILURE_VIEW): problem+json on the API, a page elsewhere,
+    in the reader's language, instead of Django's English debugging page."""
+    return _error_page(request, status=403, code="csrf_failed", title=_("Not allowed"),
+                       detail=_("This form had expired or did not come from this site. Reload the page and try again."))

@@ -1,9 +1,9 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.pagination import Page
 from notifications import selectors, services
 from notifications.serializers import NotificationOutput
 
@@ -12,10 +12,11 @@ class NotificationListApi(APIView):
     """The signed-in person's notifications, newest first. The snapshot a live client re-reads."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = Page  # the schema documents the page ({count, next, previous, results}) and limit/offset
 
     @extend_schema(responses=NotificationOutput(many=True))
     def get(self, request):
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.notification_list(user=request.user), request, view=self)
         return paginator.get_paginated_response(NotificationOutput(page, many=True).data)
 

@@ -39,4 +39,6 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        # Not the title: a title can be clinical ("blood pressure 182/110"), and this string is shown wherever the
+        # row is named (the admin's breadcrumbs, checkboxes, logs), also to people who may not read it.
+        return f"{self.kind} #{self.seq}"

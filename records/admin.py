@@ -6,10 +6,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.roles import Role
 from core.errors import ApplicationError
 from records import services
-from records.access import Purpose, access_patient_record
+from records.access import Purpose, access_patient_record, care_patients
 from records.models import AccessLog, BreakGlassGrant, Diagnosis, Drug, Encounter, FamilyMember, Patient
 
 
@@ -41,7 +40,7 @@ class PatientAdmin(admin.ModelAdmin):
 class FamilyMemberAdmin(admin.ModelAdmin):
     list_display = ("patient", "account", "relationship", "is_guardian", "created_at")
     list_filter = ("relationship", "is_guardian")
-    search_fields = ("patient__name", "patient__mrn", "account__email", "account__phone")
+    search_fields = ("patient__name", "patient__name_initials", "patient__mrn", "account__email", "account__phone")
     list_select_related = ("patient", "account")
     autocomplete_fields = ("patient", "account")
 
@@ -50,6 +49,67 @@ class FamilyMemberAdmin(admin.ModelAdmin):
 # The admin is the hospital's control room, not a way around records.access: administrators search the audit
 # trail and review emergency access, and keep the formulary. A note is opened here only by someone records.access
 # lets read it (the read is logged like any other); a signed note is read-only, as everywhere.
+
+
+class ClinicalRecordAdmin(admin.ModelAdmin):
+    """A model admin for clinical content (notes, home readings, scores, alerts, targets).
+
+    Only people with a clinical role (doctor, nurse) see it at all, whatever their model permissions or superuser
+    status: for anyone else it has no list, no change or view page and no entry on the admin index (issue 8: no
+    clinical content for an administrator without a clinical role). A clinician's list holds the patients they have
+    a care relationship with (records.access.care_patients, one subquery), and opening a row goes through
+    records.access like the portal: refused without a relationship, and every read and refusal audited.
+    """
+
+    clinical_object_type = "record"
+
+    @staticmethod
+    def is_clinician(request) -> bool:
+        return request.user.is_active and request.user.is_clinician
+
+    def has_module_permission(self, request):
+        return self.is_clinician(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.is_clinician(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.is_clinician(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self.is_clinician(request) and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.is_clinician(request) and super().has_delete_permission(request, obj)
+
+    def patient_of(self, obj):
+        return obj.patient
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not self.is_clinician(request):
+            return queryset.none()
+        if getattr(request, "_clinical_object_lookup", False):
+            return queryset  # one row, checked (and the check audited) by get_object below
+        return queryset.filter(patient__in=care_patients(user=request.user).values("pk"))
+
+    def get_object(self, request, object_id, from_field=None):
+        if not self.is_clinician(request):
+            raise PermissionDenied  # every page of a row (change, history, delete): not for this person at all
+        # A row outside the person's care is found, then refused and audited, rather than answered "not found".
+        request._clinical_object_lookup = True
+        try:
+            obj = super().get_object(request, object_id, from_field)
+        finally:
+            request._clinical_object_lookup = False
+        if obj is not None:
+            try:
+                access_patient_record(user=request.user, patient=self.patient_of(obj), purpose=Purpose.CARE,
+                                      request=request, object_type=self.clinical_object_type,
+                                      object_id=str(getattr(obj, "public_id", "") or obj.pk))
+            except ApplicationError as exc:
+                raise PermissionDenied(str(exc.message)) from exc
+        return obj
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -70,7 +130,8 @@ class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ("at", "action", "actor", "actor_role", "actor_department", "patient_mrn", "object_type", "purpose",
                     "ip", "break_glass")
     list_filter = ("action", "actor_role", "purpose", "object_type", ("at", admin.DateFieldListFilter))
-    search_fields = ("patient__mrn", "patient__name", "actor__email", "actor__name", "object_id", "ip", "reason")
+    search_fields = ("patient__mrn", "patient__name", "patient__name_initials", "actor__email", "actor__name", "object_id",
+                     "ip", "reason")
     list_select_related = ("actor", "patient")
     date_hierarchy = "at"
     show_full_result_count = False
@@ -101,7 +162,7 @@ class BreakGlassGrantAdmin(admin.ModelAdmin):
     form = BreakGlassReviewForm
     list_display = ("granted_at", "doctor", "patient_mrn", "reason_short", "expires_at", "reviewed", "reviewed_by")
     list_filter = ("reviewed", ("granted_at", admin.DateFieldListFilter))
-    search_fields = ("doctor__email", "doctor__name", "patient__mrn", "patient__name", "reason")
+    search_fields = ("doctor__email", "doctor__name", "patient__mrn", "patient__name", "patient__name_initials", "reason")
     list_select_related = ("doctor", "patient", "reviewed_by")
     readonly_fields = ("doctor", "patient", "reason", "granted_at", "expires_at", "reviewed", "reviewed_by", "reviewed_at",
                        "reads_under_this_grant")
@@ -160,13 +221,17 @@ class DiagnosisInline(admin.TabularInline):
 
 
 @admin.register(Encounter)
-class EncounterAdmin(ReadOnlyAdmin):
-    """Notes are written and signed on the doctor's pages; here they are only read, through records.access (so the
-    read is logged and refused to anyone without a care relationship). The list shows no clinical text."""
+class EncounterAdmin(ClinicalRecordAdmin, ReadOnlyAdmin):
+    """Notes are written and signed on the doctor's pages; here they are only read, by clinicians, through
+    records.access (so the read is logged and refused to anyone without a care relationship). The list shows no
+    clinical text."""
+
+    clinical_object_type = "encounter"
 
     list_display = ("started_at", "patient_mrn", "author", "department_name", "version", "status", "signed_at")
     list_filter = ("status", "department_name")
-    search_fields = ("patient__mrn", "author__email", "author__name", "=record_id")
+    search_fields = ("patient__mrn", "patient__name", "patient__name_initials", "author__email", "author__name",
+                     "=record_id")
     list_select_related = ("patient", "author")
     fields = ("public_id", "record_id", "version", "amends", "amendment_reason", "patient", "author", "external_author",
               "department_code", "department_name", "appointment_public_id", "status", "started_at", "signed_at",
@@ -178,16 +243,3 @@ class EncounterAdmin(ReadOnlyAdmin):
     @admin.display(description=_("MRN"), ordering="patient__mrn")
     def patient_mrn(self, encounter):
         return encounter.patient.mrn
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and request.user.has_role(Role.DOCTOR)
-
-    def get_object(self, request, object_id, from_field=None):
-        encounter = super().get_object(request, object_id, from_field)
-        if encounter is not None and request.method == "GET":
-            try:
-                access_patient_record(user=request.user, patient=encounter.patient, purpose=Purpose.CARE,
-                                      request=request, object_type="encounter", object_id=str(encounter.public_id))
-            except ApplicationError as exc:
-                raise PermissionDenied(str(exc.message)) from exc
-        return encounter

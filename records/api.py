@@ -6,6 +6,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers import UserOutput
+from core.openapi import ProblemOutput
 from records import selectors, services
 from records.serializers import (
     FamilyMemberInput,
@@ -84,7 +85,7 @@ class FamilyMemberDetailApi(APIView):
         )
         return Response(FamilyMemberOutput(member).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 400: ProblemOutput})  # 400: your own entry ("myself") stays on the list
     def delete(self, request, public_id):
         services.family_member_remove(member=selectors.access_family_member(account=request.user, public_id=public_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

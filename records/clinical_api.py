@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Role
 from core.errors import PermissionRefused, ValidationFailed
+from core.openapi import ProblemOutput
 from records import fhir, selectors, services
 from records.access import (
     AuditContext,
@@ -57,6 +58,7 @@ from records.serializers import (
     ResultInput,
     ResultOutput,
 )
+from records.uploads import REPORT_CONTENT_TYPES
 
 
 def _audit(request) -> AuditContext:
@@ -134,7 +136,7 @@ class EncounterDetailApi(APIView):
     def get(self, request, public_id):
         return Response(EncounterDetailOutput(_encounter(request, public_id)).data)
 
-    @extend_schema(request=EncounterNoteInput, responses=EncounterDetailOutput)
+    @extend_schema(request=EncounterNoteInput, responses={200: EncounterDetailOutput, 409: ProblemOutput})  # 409: signed
     def patch(self, request, public_id):
         encounter = _encounter(request, public_id, write=True)
         data = EncounterNoteInput(data=request.data)
@@ -145,7 +147,7 @@ class EncounterDetailApi(APIView):
 
 
 class EncounterSignApi(APIView):
-    @extend_schema(request=None, responses=EncounterDetailOutput)
+    @extend_schema(request=None, responses={200: EncounterDetailOutput, 409: ProblemOutput})  # 409: signed already
     def post(self, request, public_id):
         encounter = services.encounter_sign(encounter=_encounter(request, public_id, write=True), by=request.user,
                                             audit=_audit(request))
@@ -155,7 +157,7 @@ class EncounterSignApi(APIView):
 class EncounterAmendApi(APIView):
     """Open an amendment of a signed note: a new draft version; the signed one stays as it was."""
 
-    @extend_schema(request=AmendInput, responses={201: EncounterDetailOutput})
+    @extend_schema(request=AmendInput, responses={201: EncounterDetailOutput, 409: ProblemOutput})  # 409: not signed, superseded
     def post(self, request, public_id):
         encounter = _encounter(request, public_id, write=True)
         data = AmendInput(data=request.data)
@@ -176,7 +178,7 @@ class EncounterVersionsApi(APIView):
 
 
 class DiagnosisAddApi(APIView):
-    @extend_schema(request=DiagnosisInput, responses={201: DiagnosisOutput})
+    @extend_schema(request=DiagnosisInput, responses={201: DiagnosisOutput, 409: ProblemOutput})
     def post(self, request, public_id):
         encounter = _encounter(request, public_id, write=True, object_type="diagnosis")
         data = DiagnosisInput(data=request.data)
@@ -188,7 +190,7 @@ class DiagnosisAddApi(APIView):
 class PrescriptionAddApi(APIView):
     """Prescribe from the formulary. 409 allergy_conflict if the drug matches a recorded allergy and no reason is given."""
 
-    @extend_schema(request=PrescriptionInput, responses={201: PrescriptionOutput})
+    @extend_schema(request=PrescriptionInput, responses={201: PrescriptionOutput, 409: ProblemOutput})  # allergy_conflict
     def post(self, request, public_id):
         encounter = _encounter(request, public_id, write=True, object_type="prescription")
         data = PrescriptionInput(data=request.data)
@@ -301,7 +303,7 @@ class ReportListApi(APIView):
         patient = _patient(request, public_id, object_type="reports")
         return Response(ReportOutput(patient.reports.order_by("-issued_at", "id"), many=True).data)
 
-    @extend_schema(request={"multipart/form-data": ReportInput}, responses={201: ReportOutput})
+    @extend_schema(request={"multipart/form-data": ReportInput}, responses={201: ReportOutput, 413: ProblemOutput})
     def post(self, request, public_id):
         patient = _patient(request, public_id, object_type="report", write=True)
         data = ReportInput(data=request.data)
@@ -319,7 +321,8 @@ class ReportListApi(APIView):
 class ReportFileApi(APIView):
     """The report's document, with the content type found when it was uploaded."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # The types an upload is accepted as (records.uploads sniffs the content); the answer carries the one found.
+    @extend_schema(responses={(200, content_type): bytes for content_type in REPORT_CONTENT_TYPES})
     def get(self, request, public_id):
         report = Report.objects.select_related("patient").filter(public_id=public_id).first()
         if report is None or not report.file:
@@ -345,7 +348,7 @@ class FhirImportApi(APIView):
     """Import a FHIR R4 Bundle (a referral from another hospital). Idempotent: posting it again creates nothing.
     Doctors only. A malformed Bundle answers 422 with the problems listed by their path in the Bundle."""
 
-    @extend_schema(request=dict, responses={200: dict, 201: dict})
+    @extend_schema(request=dict, responses={200: dict, 201: dict, 422: ProblemOutput})  # 422: fhir_invalid, keyed by path
     def post(self, request):
         if not request.user.has_role(Role.DOCTOR):
             raise PermissionRefused(_("Only doctors import records from other hospitals."))

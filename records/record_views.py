@@ -16,10 +16,18 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from core.errors import ApplicationError, ValidationFailed
-from records import pdf, selectors, services
-from records.access import AuditContext, Purpose, access_patient, access_patient_record, is_own_or_guarded
+from records import chart_panels, pdf, selectors, services
+from records.access import (
+    AuditContext,
+    Purpose,
+    access_log_write,
+    access_patient,
+    access_patient_record,
+    acting_role,
+    is_own_or_guarded,
+)
 from records.errors import RecordAccessDenied, RecordNotFound
-from records.models import FamilyMember, Patient, Report
+from records.models import AccessAction, FamilyMember, Patient, Report
 
 
 def _denied(request, exc: RecordAccessDenied, patient: Patient | None = None):
@@ -50,8 +58,11 @@ def patient_record(request, public_id):
     chart = selectors.patient_chart(patient=patient, viewer=request.user if doctor else None)
     if clinician:
         # ?appointment= comes from "open chart" on the queue console: a note started here is linked to it.
+        # Panels of apps above records (home monitoring's vitals), asked only now that access is allowed.
+        panels = chart_panels.chart_panels(patient=patient, viewer=request.user)
         return render(request, "records/chart.html", {"patient": patient, "chart": chart, "can_write_notes": doctor,
-                                                      "appointment": _uuid_or_none(request.GET.get("appointment"))})
+                                                      "appointment": _uuid_or_none(request.GET.get("appointment")),
+                                                      "panels": panels})
     return render(request, "records/my_record.html", {"patient": patient, "chart": chart,
                                                       "pdf_sections": pdf.SECTIONS.values(),
                                                       "pdf_available": pdf.pdf_available()})
@@ -134,8 +145,17 @@ def report_file(request, public_id):
 @require_POST
 def break_glass(request, public_id):
     patient = Patient.objects.filter(public_id=public_id).first()
-    if patient is None or not request.user.is_hospital_staff:
+    if patient is None:
         raise Http404
+    if not request.user.has_role(Role.DOCTOR):
+        # Refused like any access to the record, and logged as such (as the API does; found by the access probe).
+        access_log_write(user=request.user, role=acting_role(request.user), patient=patient, action=AccessAction.REFUSED,
+                         object_type="break_glass", object_id=str(patient.public_id), purpose=Purpose.EMERGENCY,
+                         audit=AuditContext.from_request(request))
+        if not request.user.is_hospital_staff:
+            raise Http404
+        messages.error(request, _("Only doctors can use emergency access."))
+        return redirect("records:patient_record", public_id=public_id)
     try:
         services.break_glass_grant(doctor=request.user, patient=patient, reason=request.POST.get("reason", ""),
                                    audit=AuditContext.from_request(request))

@@ -17,6 +17,7 @@ _SIGNATURES = (
     ("image/png", "png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR"),
     ("image/jpeg", "jpg", lambda head: head.startswith(b"\xff\xd8\xff")),
 )
+REPORT_CONTENT_TYPES = tuple(content_type for content_type, _extension, _matches in _SIGNATURES)
 _EXTENSIONS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 
 

@@ -1,10 +1,16 @@
+import io
+
+import orjson
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from core.openapi import ProblemOutput
 from telemonitor import selectors
 from telemonitor.authentication import DeviceAuthentication, IsDevice
 from telemonitor.serializers import (
@@ -22,6 +28,19 @@ def mqtt_topic(device) -> str:
     return f"hospital/devices/{device.public_id}/readings"
 
 
+class ReadingBatchParser(JSONParser):
+    """JSON through orjson (a 5,000-reading body parses in a third of the standard library's time; bench/README.md).
+    A body orjson refuses but the standard parser takes (NaN, integers beyond 64 bits) goes to the standard parser,
+    so every batch gets the same answer as before, reading by reading."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
 class ReadingBatchApi(APIView):
     """A device sends a batch of up to 5,000 readings; the answer says, per reading, accepted, duplicate or rejected.
 
@@ -30,13 +49,15 @@ class ReadingBatchApi(APIView):
 
     authentication_classes = [DeviceAuthentication]
     permission_classes = [IsDevice]
+    parser_classes = [ReadingBatchParser]
 
     @extend_schema(request=ReadingBatchInput, responses={200: ReadingBatchOutput})
     def post(self, request):
         data = ReadingBatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = ingest.readings_ingest(device=request.auth, readings=data.validated_data["readings"])
-        return Response(outcome.summary())
+        # 5,000 per-reading answers: written by orjson (plain str/int/None values only), not DRF's renderer.
+        return HttpResponse(orjson.dumps(outcome.summary()), content_type="application/json")
 
 
 class PairingThrottle(AnonRateThrottle):
@@ -65,7 +86,7 @@ class PairingCodeCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=PairingCodeInput, responses={201: PairingCodeOutput})
+    @extend_schema(request=PairingCodeInput, responses={201: PairingCodeOutput, 404: ProblemOutput})  # 404: not on your list
     def post(self, request):
         data = PairingCodeInput(data=request.data)
         data.is_valid(raise_exception=True)

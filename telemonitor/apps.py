@@ -9,4 +9,7 @@ class TelemonitorConfig(AppConfig):
     verbose_name = _("Home monitoring")
 
     def ready(self) -> None:
-        from telemonitor import schema  # noqa: F401 - registers the OpenAPI description of device tokens
+        from telemonitor import care, chart_panel, schema  # noqa: F401 - schema registers the device-token scheme
+
+        care.register()  # a monitoring plan's team has a care relationship with its patient (records.care)
+        chart_panel.register()  # the vitals section of the records chart (records.chart_panels)

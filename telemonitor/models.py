@@ -310,7 +310,10 @@ class Alert(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     status = models.CharField(_("status"), max_length=14, choices=AlertStatus.choices, default=AlertStatus.OPEN)
-    reason = models.CharField(_("reason"), max_length=200)
+    # Why, as a code and its parameters (numbers and codes only), put into words in the reader's language when read:
+    # telemonitor.reasons. ``reason`` below is that text.
+    reason_code = models.CharField(_("reason"), max_length=32)
+    reason_params = models.JSONField(default=dict)
     details = models.JSONField(default=dict)
     score = models.ForeignKey(Score, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     occurrences = models.PositiveIntegerField(default=1)
@@ -352,6 +355,13 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.severity}, {self.status})"
 
+    @property
+    def reason(self) -> str:
+        """Why the alert was raised, in the active language (a page's, or a notification's recipient's)."""
+        from telemonitor.reasons import reason_text  # reasons reads this module's choices
+
+        return reason_text(self.reason_code, self.reason_params)
+
 
 class PlanKind(models.TextChoices):
     BLOOD_PRESSURE = "blood_pressure", _("Blood pressure")
@@ -378,7 +388,8 @@ class MonitoringPlan(models.Model):
     department_code = models.CharField(_("department code"), max_length=20, blank=True)
     spo2_scale = models.PositiveSmallIntegerField(_("SpO2 scale"), default=1)
     spo2_scale_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="+")
+                                          related_name="+", verbose_name=_("SpO2 scale set by"))
+    spo2_scale_set_at = models.DateTimeField(_("SpO2 scale set"), null=True, blank=True)
     starts_on = models.DateField(_("starts"))
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -394,6 +405,8 @@ class MonitoringPlan(models.Model):
             models.CheckConstraint(condition=Q(spo2_scale__in=(1, 2)), name="plan_spo2_scale_valid"),
             models.CheckConstraint(condition=Q(spo2_scale=1) | Q(spo2_scale_set_by__isnull=False),
                                    name="plan_spo2_scale2_set_by_clinician"),
+            models.CheckConstraint(condition=Q(spo2_scale_set_by__isnull=True) | Q(spo2_scale_set_at__isnull=False),
+                                   name="plan_spo2_scale_set_when"),
             models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                                    name="plan_ends_after_start"),
             models.UniqueConstraint(fields=["patient", "kind"], condition=Q(ends_on__isnull=True),

@@ -18,6 +18,7 @@ stored once. Several bridges share the work with an MQTT shared subscription (``
 import json
 import logging
 import re
+import time
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -30,6 +31,8 @@ from telemonitor.services.ingest import MAX_BATCH, readings_ingest
 logger = logging.getLogger(__name__)
 
 TOPIC_FILTER = "hospital/devices/+/readings"
+RETRY_MAX_SECONDS = 60  # back-off ceiling while the broker is not reachable
+LOG_EVERY_SECONDS = 60  # "still waiting for the broker" at most once a minute
 _TOPIC = re.compile(r"hospital/devices/([0-9a-fA-F-]{36})/readings\Z")
 
 
@@ -108,8 +111,33 @@ class MqttBridge:
     def connect(self) -> None:
         self.client.connect(self.host, self.port, keepalive=30)
 
+    def connect_waiting(self, *, sleep=time.sleep, clock=time.monotonic) -> int:
+        """Connect, waiting for the broker as long as it takes: retries after 1, 2, 4 … seconds, at most
+        RETRY_MAX_SECONDS apart, and logs that it is waiting at most once a minute. Returns the attempts made.
+
+        A broker that is not configured or not up yet (``make run`` on a machine without Mosquitto, a broker
+        restarting) must not end the process: under honcho one process exiting stops every other one."""
+        delay, attempts, logged_at = 1.0, 0, None
+        while True:
+            attempts += 1
+            try:
+                self.connect()
+                if logged_at is not None:
+                    logger.info("MQTT broker %s:%s reachable after %d attempts", self.host, self.port, attempts)
+                return attempts
+            except OSError as exc:  # refused, unreachable, name not found, timed out
+                now = clock()
+                if logged_at is None or now - logged_at >= LOG_EVERY_SECONDS:
+                    logger.warning("MQTT broker %s:%s not reachable (%s); the bridge waits and retries (attempt %d)",
+                                   self.host, self.port, exc, attempts)
+                    logged_at = now
+            sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+
     def run_forever(self) -> None:
-        self.connect()
+        self.connect_waiting()
+        # Once connected, paho reconnects by itself after a drop, with the same back-off.
+        self.client.reconnect_delay_set(min_delay=1, max_delay=RETRY_MAX_SECONDS)
         self.client.loop_forever(retry_first_connection=True)
 
     def start(self) -> None:

@@ -72,6 +72,28 @@ def access_clinic_patient(*, user: User, public_id) -> Patient:
     return patient
 
 
+def access_plan_patient(*, user: User, patient: Patient) -> Patient:
+    """`patient`, if `user` may enrol them in home monitoring or change their targets and SpO2 scale: a doctor or nurse
+    with a care relationship to them, as records decides it (records.access.has_care_relationship: a booking or
+    queue ticket with them, a note they wrote, today's patients of a nurse's department, a monitoring plan they
+    lead or are on the team of). Everyone else is refused (PermissionRefused); staff may see the patient index, so
+    saying no does not reveal anything."""
+    from records.access import has_care_relationship
+
+    clinician_check(user=user)
+    if not has_care_relationship(user=user, patient=patient):
+        raise PermissionRefused(_("You have no care relationship with this patient (no booking, visit or monitoring "
+                                  "plan with you), so you cannot change their home monitoring."))
+    return patient
+
+
+def patient_by_public_id(public_id) -> Patient:
+    patient = Patient.objects.filter(public_id=public_id).first() if _is_uuid(public_id) else None
+    if patient is None:
+        raise NotFound(_("No patient with this id."))
+    return patient
+
+
 def _is_uuid(value) -> bool:
     try:
         uuid.UUID(str(value))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from telemonitor import views
+from telemonitor import plan_views, views
 
 app_name = "telemonitor"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("clinic/alerts/", views.alert_queue, name="alert_queue"),
     path("clinic/alerts/<uuid:public_id>/", views.alert_acknowledge, name="alert_acknowledge"),
     path("clinic/patients/<uuid:public_id>/", views.clinic_patient, name="clinic_patient"),
+    path("clinic/enrol/", plan_views.enrol, name="plan_enrol"),
+    path("clinic/patients/<uuid:public_id>/plan/", plan_views.plan_settings, name="plan_settings"),
+    path("clinic/patients/<uuid:public_id>/targets/", plan_views.target_save, name="target_save"),
+    path("clinic/patients/<uuid:public_id>/targets/<str:parameter>/remove/", plan_views.target_remove,
+         name="target_remove"),
+    path("clinic/patients/<uuid:public_id>/spo2-scale/", plan_views.spo2_scale_save, name="spo2_scale_save"),
 ]

@@ -37,8 +37,7 @@ def mine(request):
     trend_charts, targets = _charts(patient)
     recent_alerts = list(Alert.objects.filter(patient=patient).order_by("-last_seen_at")[:10])
     for alert in recent_alerts:
-        title, body = alert_services.ADVICE[alert.severity]
-        alert.advice_title, alert.advice = title, str(body).format(reason=alert.reason)
+        alert.advice_title, alert.advice = alert_services.advice(alert)  # in the page's language, reason included
     members = [m for m in FamilyMember.objects.filter(account=request.user).select_related("patient")
                if m.relationship == Relationship.SELF or m.is_guardian]
     return render(request, "telemonitor/mine.html", {

@@ -27,6 +27,33 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+def two_factor_pass(client) -> None:
+    """Mark `client`'s signed-in session as having passed the second sign-in step (accounts.twofactor), as the
+    code page does. For tests about something else; tests of 2FA itself enter real codes."""
+    from accounts.twofactor import SESSION_KEY, VERIFIED
+
+    session = client.session
+    session[SESSION_KEY] = VERIFIED
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(request, monkeypatch):
+    """`client.force_login(staff)` gives a session that has passed 2FA, so tests of pages and APIs need not
+    repeat it. A test marked ``real_two_factor`` gets the real behaviour (a pending session)."""
+    if request.node.get_closest_marker("real_two_factor"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        two_factor_pass(self)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def make_user(db):
     def make(*roles: str, **fields) -> User:

@@ -14,8 +14,8 @@ class ServicePointAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "department", "doctor", "room", "is_active"]
     list_filter = ["kind", "is_active", "department"]
     list_select_related = ["department", "doctor__user", "room"]
-    autocomplete_fields = ["doctor", "room"]
-    search_fields = ["name", "room__name", "doctor__user__name"]
+    autocomplete_fields = ["department", "doctor", "room"]
+    search_fields = ["name", "room__name", "doctor__user__name", "department__name_zh", "department__name_en"]
 
 
 @admin.register(QueueTicket)
@@ -24,7 +24,8 @@ class QueueTicketAdmin(admin.ModelAdmin):
                     "called_at", "recall_count", "done_at"]
     list_filter = ["status", "priority", "date", "service_point__department"]
     list_select_related = ["service_point__department", "service_point__room", "service_point__doctor__user", "patient"]
-    search_fields = ["number", "patient__name", "patient__mrn"]
+    # name_initials finds 张三明 by "zsm" (pinyin initials), name_pinyin by "zhang".
+    search_fields = ["number", "patient__name", "patient__name_initials", "patient__name_pinyin", "patient__mrn"]
     date_hierarchy = "date"
     readonly_fields = [field.name for field in QueueTicket._meta.fields]
 

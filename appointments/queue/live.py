@@ -15,9 +15,11 @@ layer that is down is logged and never fails the request.
 """
 
 import logging
+from functools import lru_cache
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 from core.models import Sequence
@@ -94,3 +96,29 @@ def push(messages: list[tuple[str, dict]]) -> int:
     except Exception as exc:
         logger.warning("Live queue push delayed: %s", exc)
         return 0
+
+
+LIVE = "live"
+DELAYED = "delayed"
+
+
+@lru_cache(maxsize=1)
+def _redis_client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+
+
+def live_state() -> str:
+    """``"live"`` when the channel layer that carries the nudges answers, ``"delayed"`` when it is down.
+
+    Snapshots carry it, so a phone, a board or a console can say that what it shows may lag behind (the snapshot
+    itself is always current: it is read from the database). Never raises.
+    """
+    if not settings.REDIS_URL:  # the in-memory layer of embedded mode is always there
+        return LIVE
+    try:
+        _redis_client(settings.REDIS_URL).ping()
+    except Exception:
+        return DELAYED
+    return LIVE

@@ -5,6 +5,7 @@ Snapshots are plain dicts (JSON as they are), built with a fixed number of queri
 of the queue. The board shows names masked (张*明) because anyone in the hall can read it.
 """
 
+import functools
 import math
 from datetime import date, datetime, timedelta
 
@@ -168,6 +169,16 @@ def appointments_to_check_in(*, patient_ids, day: date | None = None) -> list[Ap
 
 # --- Snapshots ------------------------------------------------------------------------------------------
 
+def _with_live_state(snapshot):
+    """Adds ``live`` ("live" or "delayed", see live.live_state) to what a snapshot selector returns."""
+
+    @functools.wraps(snapshot)
+    def wrapper(*args, **kwargs) -> dict:
+        return {**snapshot(*args, **kwargs), "live": live.live_state()}
+
+    return wrapper
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -180,10 +191,19 @@ def _where(point: ServicePoint) -> str:
     return point.display_name
 
 
+def _serving_minutes(point: ServicePoint, now: datetime) -> tuple[float, float]:
+    """(low, high) minutes per patient: a pharmacy window's QUEUE_PHARMACY_MINUTES ±50 %, a doctor's quartiles."""
+    if point.kind == ServicePointKind.PHARMACY_WINDOW:
+        return settings.QUEUE_PHARMACY_MINUTES * 0.5, settings.QUEUE_PHARMACY_MINUTES * 1.5
+    return consultation_minutes(doctor_id=point.doctor_id, now=now)
+
+
+@_with_live_state
 def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict:
     """What the patient's phone shows: number, state, people ahead, estimated wait, where to go when called."""
     now = now or timezone.now()
     point = ticket.service_point
+    pharmacy = point.kind == ServicePointKind.PHARMACY_WINDOW
     ahead = None
     wait = None
     if ticket.status == TicketStatus.WAITING:
@@ -192,14 +212,14 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
         someone_in = QueueTicket.objects.filter(service_point=point, date=ticket.date,
                                                 status__in=(TicketStatus.CALLED, TicketStatus.SERVING)).exists()
         if ahead is not None:
-            low, high = wait_range(ahead=ahead, someone_in=someone_in,
-                                   minutes=consultation_minutes(doctor_id=point.doctor_id, now=now))
+            low, high = wait_range(ahead=ahead, someone_in=someone_in, minutes=_serving_minutes(point, now))
             wait = {"low_minutes": low, "high_minutes": high}
     message = {
         TicketStatus.WAITING: _("Please wait in the waiting area. Your phone will tell you when it is your turn."),
         TicketStatus.CALLED: _("It is your turn: please go to %(where)s now.") % {"where": _where(point)},
-        TicketStatus.SERVING: _("You are with the doctor in %(where)s.") % {"where": _where(point)},
-        TicketStatus.DONE: _("Your visit is complete. Thank you."),
+        TicketStatus.SERVING: (_("You are being served at %(where)s.") if pharmacy
+                               else _("You are with the doctor in %(where)s.")) % {"where": _where(point)},
+        TicketStatus.DONE: _("You have collected your medicines.") if pharmacy else _("Your visit is complete. Thank you."),
         TicketStatus.SKIPPED: _("You missed your call. Tap “I am back” or tell the desk when you are "
                                 "here, and you will join the queue again."),
         TicketStatus.NO_SHOW: _("You were called and did not come. Please ask at the front desk."),
@@ -225,6 +245,7 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
         "department": point.department.name,
         "where": _where(point),
         "doctor": point.doctor.user.name if point.doctor_id else "",
+        "pharmacy": pharmacy,
         "people_ahead": ahead,
         "ahead_text": ahead_text,
         "wait": wait,
@@ -243,6 +264,7 @@ def _board_entry(ticket: QueueTicket) -> dict:
     return {"number": ticket.number, "name": ticket.patient.name_masked}
 
 
+@_with_live_state
 def board_snapshot(*, department: Department, day: date | None = None) -> dict:
     """The waiting-room display of a department: per room, who is called in now and who is next (masked names);
     and the latest calls, which the board may announce aloud. A fixed number of queries per room."""
@@ -281,6 +303,7 @@ def board_snapshot(*, department: Department, day: date | None = None) -> dict:
     }
 
 
+@_with_live_state
 def console_snapshot(*, service_point: ServicePoint, day: date | None = None, now: datetime | None = None) -> dict:
     """The doctor's desk: who is with them (or called), who is next, the waiting list with priority and
     lateness, the patients who missed their call, today's counts, and the rooms a patient can be sent to."""

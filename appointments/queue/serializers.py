@@ -29,3 +29,5 @@ class SnapshotOutput(serializers.Serializer):
     """A snapshot (ticket, board or console): see appointments.queue.selectors for the fields."""
 
     seq = serializers.IntegerField()
+    live = serializers.ChoiceField(choices=["live", "delayed"], help_text=(
+        '"delayed" when the live channel (Redis) is down: this snapshot is current, but no nudges arrive; re-read it.'))

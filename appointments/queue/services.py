@@ -164,14 +164,14 @@ def _priority_for(patient: Patient, asked: str | None, day: date) -> str:
 
 def _issue_ticket(*, service_point: ServicePoint, day: date, patient: Patient, appointment: Appointment | None,
                   channel: str, by: User | None, priority: str, late: bool, queued_at: datetime,
-                  now: datetime) -> QueueTicket:
+                  now: datetime, issue_key: str | None = None) -> QueueTicket:
     """Insert a ticket with the queue's next number; the caller holds a transaction (so a failure gives it back)."""
     sequence = sequence_next(name=f"ticket:{service_point.pk}:{day.isoformat()}")
     return QueueTicket.objects.create(
         service_point=service_point, date=day, sequence=sequence,
         number=f"{service_point.department.queue_prefix}{sequence:03d}", appointment=appointment, patient=patient,
         priority=priority, channel=channel, slot_starts_at=appointment.slot.starts_at if appointment else None,
-        late=late, checked_in_at=now, checked_in_by=by, queued_at=queued_at)
+        late=late, checked_in_at=now, checked_in_by=by, queued_at=queued_at, issue_key=issue_key)
 
 
 def _check_priority_allowed(by: User, priority: str | None) -> None:

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.roles import Role
 from appointments.localtime import hospital_today
@@ -106,6 +106,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def ticket(request: HttpRequest, public_id) -> HttpResponse:
     found = _or_404(selectors.access_ticket, user=request.user, public_id=public_id)
     context = {"ticket": found, "snap": selectors.ticket_snapshot(ticket=found)}
@@ -133,6 +134,7 @@ def board_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def board(request: HttpRequest, public_id) -> HttpResponse:
     """Public, for the screen in the waiting hall: numbers, masked names and rooms, nothing clinical."""
     department = _or_404(selectors.department_get, public_id=public_id)
@@ -236,6 +238,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_safe  # a page to read: a POST to it is a 405, not the same page again
 def desk_qr(request: HttpRequest, public_id) -> HttpResponse:
     """The QR code shown at a department's desk: a signed link that expires, renewed by reloading this page."""
     _front_desk_only(request)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,6 +26,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused CSRF check answers problem+json on /api/ (an unknown API route is not a DRF view) and a translated page.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 HOSPITAL_NAME = env.str("HOSPITAL_NAME", default="Demo People's Hospital")
 HOSPITAL_NAME_ZH = env.str("HOSPITAL_NAME_ZH", default="示范人民医院")
@@ -35,7 +38,8 @@ HOSPITAL_MRN_PREFIX = env.str("HOSPITAL_MRN_PREFIX", default="M")
 # core <- accounts <- notifications <- records <- appointments <- payments; records <- telemonitor.
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # django.contrib.admin with the hospital's site as the default one (backoffice.site).
+    "backoffice.apps.HospitalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,17 +57,22 @@ INSTALLED_APPS = [
     "records",
     "appointments",
     "payments",
+    "payments.sandbox",  # the test payment provider (own app label payments_sandbox)
     "telemonitor",
+    "backoffice",  # above every app (like config): the admin site, staff directory, dashboard, daily report
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.nul_bytes.RefuseNulBytesMiddleware",  # a NUL in a query string never reaches the database
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -172,9 +181,36 @@ AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Staff two-factor sign-in (accounts.twofactor): this many wrong codes in a row lock the second step for this long.
+TWO_FACTOR_FAILURE_LIMIT = env.int("TWO_FACTOR_FAILURE_LIMIT", default=5)
+TWO_FACTOR_LOCKOUT_MINUTES = env.int("TWO_FACTOR_LOCKOUT_MINUTES", default=15)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+
+# --- Security headers (core.security; production adds HSTS and secure cookies) --------------------
+# Nothing inline: scripts and styles come from static/ only (tests/core/test_templates_csp_clean.py keeps templates
+# that way, tests/e2e/test_security_headers.py fails on any violation Chromium reports). 'self' covers the
+# same-origin websockets of the queue and the notification feed. data: images: Django admin's and Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Browser features no page of the portal uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = dict.fromkeys(
+    ("accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone", "payment", "usb"), "()")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -206,9 +242,9 @@ if env.str("EMAIL_URL", default=""):
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.problem_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Page",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -310,6 +346,12 @@ MAX_ACTIVE_BOOKINGS_PER_DAY = env.int("MAX_ACTIVE_BOOKINGS_PER_DAY", default=3) 
 # payments app provides the fee schedule.
 REGISTRATION_FEES = env.dict("REGISTRATION_FEES", default={})
 
+# --- Payments (缴费, docs/payments.md) --------------------------------------------------------------
+# The portal's own address as providers reach it (their notifications are POSTed to <this>/api/v1/payments/...).
+PAYMENTS_BASE_URL = env.str("PAYMENTS_BASE_URL", default="http://127.0.0.1:8000")
+PAYMENT_CHECKOUT_MINUTES = env.int("PAYMENT_CHECKOUT_MINUTES", default=15)  # a checkout not paid by then expires
+PAYMENT_QUERY_AFTER_SECONDS = env.int("PAYMENT_QUERY_AFTER_SECONDS", default=60)  # ask the provider after this long
+
 # --- Clinical record (电子病历) -------------------------------------------------------------------
 # A booking with a doctor this many days before or after today makes a care relationship (records.care).
 RECORDS_CARE_WINDOW_DAYS = env.int("RECORDS_CARE_WINDOW_DAYS", default=30)
@@ -329,6 +371,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "OrderStatusEnum": "records.models.OrderStatus",
     "ResultFlagEnum": "records.models.ResultFlag",
     "AccessActionEnum": "records.models.AccessAction",
+    "InvoiceStatusEnum": "payments.models.InvoiceStatus",  # bills' status collided with another "status" choice set
 })
 
 # --- Waiting queue (候诊/叫号) --------------------------------------------------------------------
@@ -358,6 +401,10 @@ QUEUE_TURN_NEAR_AHEAD = env.int("QUEUE_TURN_NEAR_AHEAD", default=3)
 # No-show marking: this long after a session ends, booked patients who never checked in and tickets that
 # missed their call are marked no-show.
 QUEUE_NO_SHOW_AFTER_MINUTES = env.int("QUEUE_NO_SHOW_AFTER_MINUTES", default=30)
+# After paying for medicines a patient gets a number at the window of this department with the fewest waiting
+# (appointments.queue.pharmacy); its wait is estimated at QUEUE_PHARMACY_MINUTES per patient.
+PHARMACY_DEPARTMENT_CODE = env.str("PHARMACY_DEPARTMENT_CODE", default="pharmacy")
+QUEUE_PHARMACY_MINUTES = env.int("QUEUE_PHARMACY_MINUTES", default=3)
 # The queue's live nudges go to every phone and screen of a department at once. Through Redis pub/sub each nudge
 # is published once and each server process hands it to its own sockets; the default layer would queue one
 # message per socket in Redis (bench/queue_fanout.py measures both). A nudge missed while a process subscribes is
@@ -366,6 +413,60 @@ CHANNEL_LAYERS["queue"] = ({"BACKEND": "channels_redis.pubsub.RedisPubSubChannel
                             "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="hospital")}}
                            if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"})
 CELERY_BEAT_SCHEDULE.update({
+    # Payments: ask providers about payments nobody heard back about; reconcile yesterday each night at 03:10.
+    "payments-pending-resolve": {"task": "payments.tasks.payments_pending_resolve", "schedule": timedelta(minutes=1)},
+    "payments-reconciliation": {"task": "payments.tasks.reconciliation_daily",
+                                "schedule": crontab(hour=3, minute=10)},
+})
+CELERY_BEAT_SCHEDULE.update({
     "appointments-queue-reminders": {"task": "appointments.queue.tasks.reminders_send", "schedule": timedelta(minutes=1)},
     "appointments-queue-no-shows": {"task": "appointments.queue.tasks.no_shows_mark", "schedule": timedelta(minutes=5)},
 })
+
+# --- Home monitoring (远程监护): the MQTT bridge (Procfile `mqtt`) ---------------------------------------
+# The bridge waits for the broker and retries with back-off when it is not there (docs/telemonitor.md).
+TELEMONITOR_MQTT_HOST = env.str("MQTT_HOST", default="127.0.0.1")
+TELEMONITOR_MQTT_PORT = env.int("MQTT_PORT", default=1883)
+TELEMONITOR_MQTT_USERNAME = env.str("MQTT_USERNAME", default="")
+TELEMONITOR_MQTT_PASSWORD = env.str("MQTT_PASSWORD", default="")
+
+# --- Payment providers (缴费; payments.providers, docs/payments-providers.md) -----------------------------
+
+
+def _secret_text(name: str) -> str:
+    """A secret given inline (NAME) or as a file (NAME_PATH), e.g. a PEM key; empty when neither is set."""
+    inline = env.str(name, default="")
+    path = env.str(f"{name}_PATH", default="")
+    return inline or (Path(path).read_text() if path else "")
+
+
+# Alipay (支付宝) open platform: the app's id and RSA2 private key, and Alipay's public key (not the app's own).
+ALIPAY_APP_ID = env.str("ALIPAY_APP_ID", default="")
+ALIPAY_APP_PRIVATE_KEY = _secret_text("ALIPAY_APP_PRIVATE_KEY")
+ALIPAY_PUBLIC_KEY = _secret_text("ALIPAY_PUBLIC_KEY")
+ALIPAY_SANDBOX = env.bool("ALIPAY_SANDBOX", default=False)  # Alipay's own sandbox gateway (alipaydev)
+ALIPAY_GATEWAY = env.str("ALIPAY_GATEWAY", default="")  # override the gateway URL (a proxy; the tests' fake gateway)
+ALIPAY_CONFIGURED = bool(ALIPAY_APP_ID and ALIPAY_APP_PRIVATE_KEY and ALIPAY_PUBLIC_KEY)
+# Enabled providers, first = offered first; the sandbox is the default, Alipay joins when its keys are set.
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["sandbox", *(["alipay"] if ALIPAY_CONFIGURED else [])])
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default=PAYMENT_PROVIDERS[0] if PAYMENT_PROVIDERS else "")
+# The sandbox provider (payments.sandbox) signs its notifications with this key (HMAC-SHA256); production refuses a
+# missing one when the sandbox is enabled. Notifications older or newer than the tolerance are rejected.
+SANDBOX_PAY_SECRET = env.str("SANDBOX_PAY_SECRET", default="dev-only-sandbox-pay-secret-not-for-production")
+SANDBOX_PAY_TOLERANCE_SECONDS = env.int("SANDBOX_PAY_TOLERANCE_SECONDS", default=300)
+SANDBOX_PAY_DELIVERY_MAX_ATTEMPTS = env.int("SANDBOX_PAY_DELIVERY_MAX_ATTEMPTS", default=20)
+SANDBOX_PAY_DELIVERY_TIMEOUT_SECONDS = env.float("SANDBOX_PAY_DELIVERY_TIMEOUT_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE.update({
+    # Notifications the sandbox could not deliver yet, sent again when their back-off is over.
+    "payments-sandbox-deliveries-retry": {"task": "payments.sandbox.tasks.deliveries_retry",
+                                          "schedule": timedelta(seconds=15)},
+})
+
+# --- Back office ------------------------------------------------------------------------------
+# Yesterday's figures emailed to the hospital administrators each morning from this local hour (sent once per
+# date however often the job runs: backoffice.services.daily_report_send).
+BACKOFFICE_REPORT_HOUR = env.int("BACKOFFICE_REPORT_HOUR", default=7)
+CELERY_BEAT_SCHEDULE["backoffice-daily-report"] = {
+    "task": "backoffice.tasks.daily_report_send",
+    "schedule": crontab(hour=f"{BACKOFFICE_REPORT_HOUR}-23", minute=0),  # hourly after: catches up a missed run
+}

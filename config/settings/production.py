@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, env
+from .base import DATABASES, PAYMENT_PROVIDERS, REDIS_URL, env
 
 DEBUG = False
 
@@ -21,6 +21,9 @@ _required("DATABASE_URL")
 _required("REDIS_URL")
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in _required("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()]
 LOOKUP_HASH_KEY = _required("LOOKUP_HASH_KEY")
+# The sandbox payment provider's notifications are only as trustworthy as its key: no development default here.
+if "sandbox" in PAYMENT_PROVIDERS:
+    SANDBOX_PAY_SECRET = _required("SANDBOX_PAY_SECRET")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" or not REDIS_URL:
     raise ImproperlyConfigured("Production runs on PostgreSQL and Redis: set DATABASE_URL and REDIS_URL.")
 

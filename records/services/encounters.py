@@ -44,6 +44,7 @@ from records.models import (
     ProblemStatus,
     Route,
 )
+from records.signals import encounter_signed
 
 NOTE_MAX_CHARS = 20_000
 
@@ -135,6 +136,8 @@ def encounter_sign(*, encounter: Encounter, by: User, audit: AuditContext | None
         encounter.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
         _log_write(by=by, patient=encounter.patient, object_type="encounter", object_id=encounter.public_id, audit=audit,
                    reason="signed")
+        signed = encounter
+        transaction.on_commit(lambda: encounter_signed.send(sender=Encounter, encounter=signed, by=by))
     return encounter
 
 

@@ -67,7 +67,8 @@ class Crossing:
 
     kind: str
     severity: str
-    reason: str
+    reason_code: str  # telemonitor.reasons: put into words in the reader's language when shown
+    reason_params: dict
     at: datetime
     details: dict = field(default_factory=dict)
     score_id: int | None = None
@@ -78,7 +79,8 @@ class Crossing:
         the worst (the later of equally bad ones)."""
         self.count += other.count
         if (SEVERITY_RANK[other.severity], other.at) >= (SEVERITY_RANK[self.severity], self.at):
-            self.severity, self.reason, self.details = other.severity, other.reason, other.details
+            self.severity, self.details = other.severity, other.details
+            self.reason_code, self.reason_params = other.reason_code, other.reason_params
             self.score_id = other.score_id or self.score_id
         self.at = max(self.at, other.at)
 
@@ -103,16 +105,22 @@ def book_link() -> str:
         return ""
 
 
+def advice(alert: Alert) -> tuple[str, str]:
+    """(title, text) of the patient's advice for the alert, in the active language, its reason included."""
+    title, body = ADVICE[alert.severity]
+    return str(title), str(body).format(reason=alert.reason)
+
+
 def _notify_patient(alert: Alert) -> None:
     """Advice for the alert's severity, once per (alert, severity), in the patient's language."""
     account = alert.patient.account
     if account is None:
         return
     with translation.override(account.preferred_language or settings.LANGUAGE_CODE):
-        title, body = ADVICE[alert.severity]
+        title, body = advice(alert)
         notification_send(
             user=account, key=f"telemonitor:alert:{alert.public_id}:{alert.severity}", kind="telemonitor_alert",
-            title=str(title), body=str(body).format(reason=alert.reason),
+            title=title, body=body,
             link=book_link() if alert.severity == Severity.MEDIUM else "",
             sms=alert.severity == Severity.HIGH,
         )
@@ -130,7 +138,8 @@ def alert_observe(*, patient: Patient, crossing: Crossing, now: datetime | None 
                  .filter(patient=patient, kind=crossing.kind, status__in=ACTIVE_ALERT_STATUSES).first())
         if alert is None:
             alert = Alert(patient=patient, kind=crossing.kind, severity=crossing.severity, status=AlertStatus.OPEN,
-                          reason=crossing.reason[:200], details=crossing.details, score_id=crossing.score_id,
+                          reason_code=crossing.reason_code, reason_params=crossing.reason_params,
+                          details=crossing.details, score_id=crossing.score_id,
                           occurrences=crossing.count, opened_at=now, last_seen_at=crossing.at,
                           ack_due_at=now + timedelta(minutes=ack_minutes(crossing.severity)))
             try:
@@ -143,7 +152,8 @@ def alert_observe(*, patient: Patient, crossing: Crossing, now: datetime | None 
             worse = SEVERITY_RANK[crossing.severity] > SEVERITY_RANK[alert.severity]
             alert.occurrences += crossing.count
             alert.last_seen_at = max(alert.last_seen_at, crossing.at)
-            alert.reason, alert.details = crossing.reason[:200], crossing.details
+            alert.reason_code, alert.reason_params = crossing.reason_code, crossing.reason_params
+            alert.details = crossing.details
             alert.score_id = crossing.score_id or alert.score_id
             if worse:
                 alert.severity = crossing.severity

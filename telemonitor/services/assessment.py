@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from records.models import Patient
-from telemonitor import scoring
+from telemonitor import reasons, scoring
 from telemonitor.models import (
     AlertKind,
     MonitoringPlan,
@@ -67,8 +67,6 @@ TARGET_SOURCE = {
     TargetParameter.TEMPERATURE: (ReadingKind.TEMPERATURE, "value"),
     TargetParameter.RESP_RATE: (ReadingKind.RESP_RATE, "value"),
 }
-UNIT_LABEL = {ReadingKind.BLOOD_PRESSURE: "mmHg", ReadingKind.GLUCOSE: "mmol/L", ReadingKind.HEART_RATE: "/min",
-              ReadingKind.SPO2: "%", ReadingKind.TEMPERATURE: "°C", ReadingKind.RESP_RATE: "/min"}
 
 _FIELDS = ("id", "kind", "value", "value2", "acvpu", "on_oxygen", "measured_at")
 
@@ -130,7 +128,7 @@ def patient_readings_score(*, patient_id: int) -> int:
             severity = RISK_SEVERITY.get(score.risk)
             if severity:
                 cross(Crossing(kind=AlertKind.NEWS2, severity=severity, at=score.at, score_id=score.pk,
-                               reason=f"NEWS2 {score.total} ({score.risk})",
+                               reason_code=reasons.NEWS2, reason_params={"total": score.total, "risk": score.risk},
                                details={"total": score.total, "risk": score.risk, "partial": score.partial}))
         for crossing in _categorise(new=new, targets=targets):
             cross(crossing)
@@ -216,7 +214,8 @@ def _categorise(*, new: list[dict], targets: dict) -> list[Crossing]:
             if severity:
                 crossings.append(Crossing(
                     kind=AlertKind.BLOOD_PRESSURE, severity=severity, at=reading["measured_at"],
-                    reason=f"BP {reading['value']:g}/{reading['value2']:g} mmHg ({category})",
+                    reason_code=reasons.BP_CATEGORY,
+                    reason_params={"systolic": reading["value"], "diastolic": reading["value2"], "category": category},
                     details={"reading": reading["id"], "category": category}))
     if glucose:
         bands = scoring.glucose_bands([r["value"] for r in glucose])
@@ -226,7 +225,7 @@ def _categorise(*, new: list[dict], targets: dict) -> list[Crossing]:
             if severity:
                 crossings.append(Crossing(
                     kind=AlertKind.GLUCOSE, severity=severity, at=reading["measured_at"],
-                    reason=f"Glucose {reading['value']:.1f} mmol/L ({band})",
+                    reason_code=reasons.GLUCOSE_BAND, reason_params={"value": round(reading["value"], 1), "band": band},
                     details={"reading": reading["id"], "band": band}))
     for category, ids in groups.items():
         Reading.objects.filter(pk__in=ids).update(category=category)
@@ -244,14 +243,8 @@ def _target_crossings(*, new: list[dict], targets: dict) -> list[Crossing]:
             if (target.low is not None and value < target.low) or (target.high is not None and value > target.high):
                 crossings.append(Crossing(
                     kind=TARGET_ALERT_KIND[parameter], severity=Severity.LOW, at=reading["measured_at"],
-                    reason=f"{parameter} {round(value, 1):g} {UNIT_LABEL[kind]} (target {_band(target.low, target.high)})",
+                    reason_code=reasons.TARGET, reason_params={"parameter": str(parameter), "value": round(value, 1),
+                                                               "low": target.low, "high": target.high},
                     details={"reading": reading["id"], "parameter": parameter, "target": [target.low, target.high]}))
     return crossings
 
-
-def _band(low: float | None, high: float | None) -> str:
-    if low is None:
-        return f"≤ {high:g}"
-    if high is None:
-        return f"≥ {low:g}"
-    return f"{low:g}–{high:g}"

@@ -82,7 +82,7 @@ def test_generate_slots_from_doctors_runs_the_task_and_shows_its_progress(admin_
     page = admin_client.get(response["Location"])
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'id="slot-generation-bar"' in html and "js/admin-slot-generation.js" in html
+    assert 'id="slot-generation-bar"' in html and "js/job-progress.js" in html
     assert scripts_without_src(html) == []  # the polling script is a static file, never inline
 
     progress = admin_client.get(reverse("admin:appointments_slot_generation_progress", args=[job_id])).json()

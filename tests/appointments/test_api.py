@@ -179,8 +179,9 @@ def test_booking_twice_with_one_request_key_books_once(api, family):
 # Queries of one booking through the API, fixed whatever the patient already holds (a rush is all these requests):
 # sign-in (session, user), the request's slot and patient, the rules read once without a lock; then one transaction
 # (BEGIN/COMMIT, counted as SAVEPOINT/RELEASE inside a test): the patient's lock, the rules read again under it, the
-# slot's conditional UPDATE ... RETURNING, the appointment and its history row. The answer needs no query of its own.
-BOOKING_QUERIES = 12
+# slot's conditional UPDATE ... RETURNING, the registration fee from payments' fee schedule (appointments.fees), the
+# appointment and its history row. The answer needs no query of its own.
+BOOKING_QUERIES = 13
 # A slot already full is refused from the first read: no transaction, no lock.
 FULL_SLOT_QUERIES = 5
 
@@ -427,3 +428,17 @@ def test_schema_documents_every_registration_endpoint(client):
     assert {f"{API}/departments", f"{API}/guide", f"{API}/doctors", f"{API}/doctors/{{public_id}}/sessions",
             f"{API}/doctors/{{public_id}}/slots", f"{API}/book", f"{API}/mine", f"{API}/patients",
             f"{API}/{{public_id}}", f"{API}/{{public_id}}/cancel", f"{API}/{{public_id}}/reschedule"} <= paths
+
+
+@pytest.mark.parametrize("action", ["cancel", "reschedule"])
+def test_staff_who_may_only_view_an_appointment_are_refused_before_their_input_is_read(api_client, family, action):
+    """Found by the access probe: a doctor of another department posting an empty reschedule got 400 (invalid
+    input) instead of 403 (may not change it). Who may is answered before what was sent."""
+    account, herself, _ = family
+    appointment = book(account, herself, factories.slot())
+    api_client.force_login(factories.doctor().user)  # appointments.view_appointment, not change
+
+    refused(api_client.post(f"{API}/{appointment.public_id}/{action}", {}, format="json"), 403, "not_your_patient")
+
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from appointments.models import ACTIVE_STATUSES, Appointment, ConsultingRoom, Department, ScheduleTemplate, Slot
+from appointments.models import ACTIVE_STATUSES, Appointment, ConsultingRoom, Department, ScheduleTemplate, ServicePoint, Slot
 
 pytestmark = pytest.mark.django_db
 
@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 def snapshot() -> dict:
     return {
         "rooms": ConsultingRoom.objects.count(),
+        "service_points": ServicePoint.objects.count(),
         "templates": ScheduleTemplate.objects.count(),
         "slots": sorted(Slot.objects.values_list("doctor_id", "starts_at", "booked")),
         "appointments": sorted(Appointment.objects.values_list("patient__name", "slot_id", "status")),
@@ -20,7 +21,9 @@ def snapshot() -> dict:
 def test_seed_demo_gives_schedules_slots_and_the_demo_familys_bookings():
     call_command("seed_demo", "--quiet-logins")
 
-    assert ConsultingRoom.objects.count() == Department.objects.count() == 5
+    assert ConsultingRoom.objects.count() == Department.objects.filter(is_active=True).count() == 5
+    pharmacy = Department.objects.get(code="pharmacy", is_active=False)  # not bookable; its windows hand out medicines
+    assert pharmacy.service_points.filter(kind="pharmacy_window", is_active=True).count() == 3
     assert Slot.objects.filter(template__isnull=False).count() > 0
     booked = Appointment.objects.filter(status__in=ACTIVE_STATUSES, booked_by__email="patient@demo.hospital")
     assert set(booked.values_list("patient__name", flat=True)) == {"刘芳", "刘建国"}

@@ -469,5 +469,6 @@ def test_a_number_with_a_fee_is_shown_as_held_until_paid(signed_in, family, sett
     response = confirm_post(signed_in, slot, herself)
 
     assert Appointment.objects.get().status == AppointmentStatus.HELD
-    mine = text(signed_in.get(response["Location"]))
-    assert "Pay the registration fee by" in mine and "Awaiting payment of the registration fee" in mine
+    # Straight on to paying (payments' page, through appointments.payment_link), with the hold's deadline said.
+    assert "Pay the registration fee by" in text(signed_in.get(response["Location"], follow=True))
+    assert "Awaiting payment of the registration fee" in text(signed_in.get(reverse("appointments:mine")))

@@ -26,15 +26,18 @@ def test_docs_page_uses_only_assets_served_by_the_portal(client):
     html = response.content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets
-    assert all(a.startswith("/static/") for a in assets), assets
+    # Static files, and the page's own start-up script (the split view, so the page has no inline script).
+    assert all(a.startswith("/static/") or a.startswith("/api/docs/?") for a in assets), assets
     assert not re.search(r"https?://", html)
+    assert "<style" not in html
+    assert not re.search(r"<script>\s*\S", html)
 
 
 def test_docs_page_assets_are_really_there(client):
     html = client.get("/api/docs/").content.decode()
 
-    missing = [asset for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
-               if client.get(asset).status_code != 200]
+    missing = [asset for asset in re.findall(r'(?:src|href)="(/(?:static|api/docs)/[^"]+)"', html)
+               if client.get(asset.replace("&amp;", "&")).status_code != 200]
 
     assert missing == []
 
@@ -101,3 +104,19 @@ def test_home_page_renders(client):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_query_string_with_a_nul_character_is_refused_before_it_reaches_the_database(client):
+    """Found by the fuzzer: ``?q=a%00b`` on the formulary search was a 500 (PostgreSQL text cannot hold NUL)."""
+    from accounts.roles import Role
+    from tests.appointments import factories
+
+    client.force_login(factories.user(Role.DOCTOR))
+
+    refused = client.get("/api/v1/records/drugs", {"q": "amox\x00icillin"})
+    page = client.get("/accounts/login/", {"next": "/\x00"})
+    allowed = client.get("/api/v1/records/drugs", {"q": "amoxicillin"})
+
+    assert (refused.status_code, refused["Content-Type"], refused.json()["code"]) == (400, PROBLEM, "invalid")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+    assert allowed.status_code == 200

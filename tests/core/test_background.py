@@ -1,7 +1,11 @@
 """Background work: the embedded scheduler and the outbox that keeps jobs while the broker is down."""
 
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,6 +20,7 @@ from core.models import OutboxMessage, ServiceHeartbeat
 from core.outbox import enqueue, outbox_flush
 from tests.services import require_redis
 
+ROOT = Path(__file__).resolve().parents[2]
 CLOSED_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
 RUNS: list[str] = []
 
@@ -113,7 +118,32 @@ def test_a_failing_job_does_not_stop_the_others(transactional_db):
     assert RUNS == ["still runs"]
 
 
+def test_an_unknown_task_does_not_stop_the_others(transactional_db):
+    embedded, _ = scheduler({
+        "unknown": {"task": "tests.core.no_such_task", "schedule": timedelta(seconds=60)},
+        "probe": {"task": "tests.core.scheduler_probe", "schedule": timedelta(seconds=60), "args": ("still runs",)},
+    }, started_ago=timedelta(minutes=5))
+
+    embedded.tick()
+
+    assert RUNS == ["still runs"]
+
+
+def test_a_fresh_web_process_scheduler_knows_every_scheduled_task():
+    """In a new process (as runserver starts), nothing but the scheduler imports the apps' tasks modules."""
+    code = ("import django; django.setup(); from config.celery import app; from config.embedded import scheduler_for; "
+            "s = scheduler_for(app); print([e['entry']['task'] for e in s.entries.values() "
+            "if e['entry']['task'] not in app.tasks])")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_the_configured_beat_schedule_names_registered_tasks():
+    app.loader.import_default_modules()  # what a worker does when it starts: import every app's tasks module
     missing = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] not in app.tasks]
 
     assert missing == []

@@ -49,6 +49,7 @@ def live_url(transactional_db, screens) -> str:
     server is stopped before that flush because this fixture is torn down first.
     """
     env = {"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}
+    env["TIME_ZONE"] = settings.TIME_ZONE  # the server keeps this test's wall clock (a test may have moved it)
     with asgi_server(screens / "daphne.log", **env) as url:
         yield url
 

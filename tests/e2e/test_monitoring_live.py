@@ -18,13 +18,12 @@ from telemonitor.services.alerts import alerts_escalate
 from tests import servers
 from tests.conftest import PASSWORD, UserFactory
 from tests.e2e.conftest import DESK, PHONE
+from tests.e2e.signin import sign_in as two_step_sign_in
 
 
 def sign_in(page: Page, live_url: str, login: str, next_path: str) -> None:
-    page.goto(f"{live_url}/accounts/login/?next={next_path}")
-    page.get_by_label("Email or mobile number").fill(login)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    """Password, then for staff the real second step (tests.e2e.signin: a TOTP code from their secret)."""
+    two_step_sign_in(page, live_url, login, PASSWORD, next_path)
 
 
 @pytest.fixture

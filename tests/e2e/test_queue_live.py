@@ -2,20 +2,26 @@
 patient's ticket page (phone) and the department's display board both change. Real Chromium, daphne on the
 test database (Redis layer when REDIS_URL is set). Screenshots under the test output."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from appointments.queue import services
 from tests.appointments.queue import world
 from tests.e2e.conftest import DESK, PHONE
+from tests.e2e.signin import sign_in as two_step_sign_in
 
 PASSWORD = "Quiet-River-2024"  # tests.appointments.factories.user
 
 
+@pytest.fixture(autouse=True)
+def hospital_daytime(settings):
+    """Slots "in 30 minutes" must be today's queue, whatever the hour (the server gets this zone through live_url)."""
+    settings.TIME_ZONE = world.daytime_zone()
+
+
 def sign_in(page: Page, live_url: str, login: str, next_path: str) -> None:
-    page.goto(f"{live_url}/accounts/login/?next={next_path}")
-    page.get_by_label("Email or mobile number").fill(login)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    """Password, then for staff the real second step (tests.e2e.signin: a TOTP code from their secret)."""
+    two_step_sign_in(page, live_url, login, PASSWORD, next_path)
 
 
 def mark_no_reload(page: Page) -> None:

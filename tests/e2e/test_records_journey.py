@@ -17,16 +17,15 @@ from records.models import Encounter, EncounterStatus
 from tests.appointments import factories
 from tests.appointments.queue import world
 from tests.e2e.conftest import DESK, PHONE
+from tests.e2e.signin import sign_in as two_step_sign_in
 from tests.records.clinical import drug
 
 PASSWORD = "Quiet-River-2024"  # tests.appointments.factories.user
 
 
 def sign_in(page: Page, live_url: str, login: str, next_path: str) -> None:
-    page.goto(f"{live_url}/accounts/login/?next={next_path}")
-    page.get_by_label("Email or mobile number").fill(login)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    """Password, then for staff the real second step (tests.e2e.signin: a TOTP code from their secret)."""
+    two_step_sign_in(page, live_url, login, PASSWORD, next_path)
 
 
 def checked_in_patient(clinic: world.Clinic):

@@ -30,7 +30,8 @@ def _env(tmp_path, settings_module: str, **overrides: str) -> dict[str, str]:
     env.update(DJANGO_SETTINGS_MODULE=settings_module, VAR_DIR=str(tmp_path), EMBEDDED_SCHEDULER="0",
                SECRET_KEY="pool-test-" + "k" * 50, ALLOWED_HOSTS="portal.hospital.example",
                DATABASE_URL="postgres://portal@db.hospital.example:5432/portal", REDIS_URL="redis://cache.hospital.example:6379/0",
-               FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(), LOOKUP_HASH_KEY="pool-test-lookup-key")
+               FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(), LOOKUP_HASH_KEY="pool-test-lookup-key",
+               SANDBOX_PAY_SECRET="pool-test-sandbox-key")
     env.update(overrides)
     return env
 

@@ -34,30 +34,49 @@ def admin_client(client, make_user):
     return client
 
 
-@pytest.mark.parametrize("model", ["device", "reading", "score", "alert", "monitoringplan", "patienttarget"])
+@pytest.fixture
+def doctor_client(client, make_user, patient):
+    """A doctor (superuser, for the admin's change permissions) leading the patient's monitoring plan."""
+    from telemonitor.services import plans
+
+    doctor = make_user(Role.DOCTOR, is_staff=True, is_superuser=True)
+    plans.plan_enrol(patient=patient, kind="blood_pressure", lead_doctor=doctor, enrolled_by=doctor)
+    client.force_login(doctor)
+    return client
+
+
+@pytest.mark.parametrize("model", ["device", "monitoringplan"])
 def test_admin_lists_open(admin_client, device, model):
     ingest(device, vitals("s1", **HIGH))
 
     assert admin_client.get(f"/admin/telemonitor/{model}/").status_code == 200
 
 
-def test_admin_cannot_add_or_edit_readings(admin_client, device):
+@pytest.mark.parametrize("model", ["reading", "score", "alert", "patienttarget"])
+def test_clinical_lists_open_for_a_doctor_of_the_care_team(doctor_client, device, model):
+    # Refused to an administrator without a clinical role: tests/admin_site/test_clinical_access.py.
+    ingest(device, vitals("s1", **HIGH))
+
+    assert doctor_client.get(f"/admin/telemonitor/{model}/").status_code == 200
+
+
+def test_admin_cannot_add_or_edit_readings(doctor_client, device):
     ingest(device, vitals("s1"))
     reading = Reading.objects.first()
 
-    assert admin_client.get("/admin/telemonitor/reading/add/").status_code == 403
-    response = admin_client.post(f"/admin/telemonitor/reading/{reading.pk}/change/", {"value": 1})
+    assert doctor_client.get("/admin/telemonitor/reading/add/").status_code == 403
+    response = doctor_client.post(f"/admin/telemonitor/reading/{reading.pk}/change/", {"value": 1})
     assert response.status_code == 403
 
 
-def test_admin_acknowledge_action_acknowledges_through_the_service(admin_client, patient, device):
+def test_admin_acknowledge_action_acknowledges_through_the_service(doctor_client, patient, device):
     from telemonitor.services import assessment
 
     ingest(device, vitals("s1", **HIGH))
     assessment.readings_score(patient_ids=[patient.pk])
     alert = Alert.objects.get()
 
-    admin_client.post("/admin/telemonitor/alert/", {"action": "acknowledge", "_selected_action": [alert.pk]})
+    doctor_client.post("/admin/telemonitor/alert/", {"action": "acknowledge", "_selected_action": [alert.pk]})
 
     alert.refresh_from_db()
     assert alert.status == "acknowledged"
@@ -67,6 +86,8 @@ def test_admin_acknowledge_action_acknowledges_through_the_service(admin_client,
 def test_admin_revoke_action_ends_the_devices_token(admin_client, api_client, device, token):
     from tests.telemonitor.conftest import post_readings, reading
 
-    admin_client.post("/admin/telemonitor/device/", {"action": "revoke", "_selected_action": [device.pk]})
+    response = admin_client.post("/admin/telemonitor/device/", {"action": "revoke", "_selected_action": [device.pk]},
+                                 follow=True)
 
     assert post_readings(api_client, token, [reading("r1")]).status_code == 401
+    assert "Revoked 1 device." in response.text

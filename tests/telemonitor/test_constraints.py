@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def _alert(patient, **fields) -> Alert:
     now = timezone.now()
-    values = {"patient": patient, "kind": "news2", "severity": "high", "reason": "NEWS2 9 (high)", "opened_at": now,
+    values = {"patient": patient, "kind": "news2", "severity": "high", "reason_code": "news2",
+              "reason_params": {"total": 9, "risk": "high"}, "opened_at": now,
               "last_seen_at": now, "ack_due_at": now + timedelta(minutes=15)}
     values.update(fields)
     return Alert.objects.create(**values)

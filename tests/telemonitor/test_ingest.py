@@ -314,3 +314,71 @@ def test_reading_time_too_long_ago_is_refused(api_client, token):
     answer = post_readings(api_client, token, [reading("old", measured_at=long_ago)])
 
     assert answer.json()["results"][0]["reason"] == "too_old"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reading_stored_behind_the_device_lock_sends_the_batch_the_conflict_proof_way(device, monkeypatch):
+    """The fast path COPYs straight into the table; should one of its ids be stored meanwhile by a writer that did
+    not take the device's lock, the COPY is refused by the unique constraint and the batch goes through
+    INSERT ... ON CONFLICT instead: nothing stored twice, and that reading answered as a duplicate."""
+    require_postgres()
+    import psycopg
+    from django.db import connection as db
+
+    from telemonitor.services import ingest
+
+    original = ingest._copy_rows
+    settings_dict = db.settings_dict
+
+    def sneaky(cursor, rows, *, tail):
+        # Another connection stores "b" and commits between the fast path's read and its COPY.
+        with psycopg.connect(host=settings_dict["HOST"] or "127.0.0.1", port=settings_dict["PORT"] or 5432,
+                             user=settings_dict["USER"] or "postgres", dbname=settings_dict["NAME"],
+                             autocommit=True) as other:
+            other.execute(
+                f"INSERT INTO {ingest._TABLE} (device_id, patient_id, received_at, category, device_reading_id, kind, "
+                "value, acvpu, raw_value, raw_unit, measured_at, device_offset_minutes) "
+                "VALUES (%s, %s, now(), '', 'b', 'heart_rate', 70, '', 70, '/min', now(), 0)",
+                [device.pk, device.patient_id])
+        original(cursor, rows, tail=tail)
+
+    monkeypatch.setattr(ingest, "_copy_rows", sneaky)
+    outcome = ingest.readings_ingest(device=device, readings=[reading("a"), reading("b"), reading("c")])
+
+    assert [r["status"] for r in outcome.results] == ["accepted", "duplicate", "accepted"]
+    assert sorted(Reading.objects.values_list("device_reading_id", flat=True)) == ["a", "b", "c"]
+
+
+def test_ingest_check_paths_agree():
+    """_check_usual is a shortcut: on any reading it either declines (None) or gives exactly _check_one's tuple."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from telemonitor.services.ingest import _check_one, _check_usual
+
+    received = datetime.now(UTC)
+    earliest, latest = received - timedelta(days=90), received + timedelta(minutes=5)
+    times = st.one_of(
+        st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                     timezones=st.sampled_from([UTC, __import__("datetime").timezone(timedelta(hours=8))]))
+        .map(lambda moment: moment.isoformat()),
+        st.just((received - timedelta(minutes=3)).isoformat()), st.just("2026-01-01T08:00:00"), st.just("soon"),
+        st.none(), st.integers())
+    values = st.one_of(st.integers(-5000, 9_000_000), st.floats(allow_nan=True), st.booleans(), st.none(),
+                       st.sampled_from([2047, 8388607, 72, 97.5, 36.6, 98.6, 120]), st.text(max_size=3))
+    rows = st.fixed_dictionaries(
+        {"kind": st.sampled_from(["heart_rate", "resp_rate", "spo2", "temperature", "glucose", "blood_pressure",
+                                  "consciousness", "weight", None]),
+         "unit": st.sampled_from(["/min", "%", "Cel", "[degF]", "mmol/L", "mg/dL", "mm[Hg]", "kg", None]),
+         "value": values, "measured_at": times},
+        optional={"on_oxygen": st.one_of(st.booleans(), st.none(), st.just("yes")),
+                  "error": st.one_of(st.none(), st.just(False), st.just(0), st.just(""), st.just("E1"), st.just(3))})
+
+    @settings(max_examples=2000, deadline=None)
+    @given(rows)
+    def agree(row):
+        usual = _check_usual(row, "r1", earliest, latest)
+        if usual is not None:
+            assert usual == _check_one(row, "r1", earliest=earliest, latest=latest)
+
+    agree()

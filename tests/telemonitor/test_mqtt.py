@@ -115,3 +115,55 @@ def test_message_on_an_unknown_topic_gets_no_answer(token):
 
 def test_results_go_to_the_devices_own_topic():
     assert results_topic("0f0e") == "hospital/devices/0f0e/results"
+
+
+# --- no broker: the bridge waits (Procfile `mqtt` must not end `make run`) -------------------------------------
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_bridge_waits_for_the_broker_with_back_off_and_logs_once_a_minute(caplog, monkeypatch):
+    bridge = MqttBridge(host="127.0.0.1", port=1)
+    failures = iter([ConnectionRefusedError("refused")] * 12)
+
+    def connect():
+        error = next(failures, None)
+        if error is not None:
+            raise error
+
+    monkeypatch.setattr(bridge, "connect", connect)
+    clock = _Clock()
+
+    with caplog.at_level("WARNING", logger="telemonitor.mqtt"):
+        attempts = bridge.connect_waiting(sleep=clock.sleep, clock=lambda: clock.now)
+
+    assert attempts == 13
+    assert clock.sleeps == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60, 60]
+    waiting = [r for r in caplog.records if "not reachable" in r.getMessage()]
+    # Failures at t = 0, 1, 3, 7, 15, 31, 63, 123, 183, 243, 303, 363: logged at 0, 63, 123, 183, 243, 303, 363.
+    assert len(waiting) == 7
+
+
+def test_bridge_command_stays_up_without_a_broker(tmp_path):
+    """The real command against a port where nothing listens: it says it waits, and keeps running."""
+    import sys
+
+    from tests import servers
+
+    log_path = tmp_path / "mqtt.log"
+    env = servers.child_env(MQTT_HOST="127.0.0.1", MQTT_PORT=str(servers.free_port()))
+    process = servers.start_shell(f"{sys.executable} manage.py telemonitor_mqtt", log_path=log_path, env=env)
+    try:
+        wait_until(lambda: "not reachable" in log_path.read_text(errors="replace") or process.poll() is not None,
+                   timeout=60, interval=0.2, message="the bridge saying it waits for the broker")
+        assert process.poll() is None, servers.log_tail(log_path)
+    finally:
+        servers.stop_group(process)

@@ -215,4 +215,4 @@ def test_clinic_patient_page_shows_trends_scores_and_alerts(client, lead_doctor,
     body = client.get(reverse("telemonitor:clinic_patient", args=[patient.public_id])).content.decode()
 
     assert "<svg" in body
-    assert "NEWS2 14 (high)" in body
+    assert "NEWS2 14 (High)" in body

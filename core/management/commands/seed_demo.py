@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from core.demo import DEMO_PASSWORD
+from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
@@ -40,3 +40,7 @@ class Command(BaseCommand):
         width = max(len(login.role) for login in logins) if logins else 0
         for login in logins:
             self.stdout.write(f"  {login.role.ljust(width)}  {login.username:<32} {login.note}")
+        self.stdout.write(
+            "Doctors, nurses and the administrator also need a code from an authenticator app (two-step sign-in). "
+            f"Add this key to the app once (time-based, 6 digits): {DEMO_TOTP_SECRET}\n"
+            "or print the current code with: python manage.py demo_totp")

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         bridge = MqttBridge(host=options["host"], port=options["port"], client_id=options["client_id"] or None,
                             share_group=options["share_group"], username=options["username"],
                             password=options["password"])
-        self.stdout.write(f"MQTT bridge: {options['host']}:{options['port']} topic {bridge.topic}")
+        self.stdout.write(f"MQTT bridge: {options['host']}:{options['port']} topic {bridge.topic}"
+                          " (waits for the broker if it is not reachable)")
+        self.stdout.flush()
         try:
             bridge.run_forever()
         except KeyboardInterrupt:

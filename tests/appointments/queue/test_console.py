@@ -1,11 +1,12 @@
 """The doctor's console: call next, recall, skip, rejoin, no-show, start, complete, transfer; the session-end job.
 Each refused action beside its allowed one; the appointment moves with the ticket."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 
+from appointments.localtime import hospital_zone
 from appointments.models import AppointmentStatus, QueueTicket, ServicePoint, TicketStatus
 from appointments.queue import selectors, services
 from appointments.queue.errors import NotYourQueue, QueueActionRefused, QueueEmpty
@@ -196,14 +197,16 @@ def test_another_doctor_cannot_transfer_my_patient():
 
 def test_session_end_marks_booked_patients_who_never_came_and_leaves_a_running_session_alone(settings):
     settings.QUEUE_NO_SHOW_AFTER_MINUTES = 30
+    # A fixed afternoon, not the clock: late in the evening "3 hours ago" and "in 5 minutes" share one session.
+    now = datetime.combine(timezone.now().astimezone(hospital_zone()).date(), time(15, 0), tzinfo=hospital_zone())
     c = world.clinic()
-    ended = world.slot_at(c, timezone.now() - timedelta(hours=3), minutes=15)
+    ended = world.slot_at(c, now.replace(hour=9), minutes=15)
     never_came = world.booked(c, ended)
-    running = world.slot_at(c, world.soon(5))
+    running = world.slot_at(c, now + timedelta(minutes=5))
     still_coming = world.booked(c, running)
 
-    marked = services.no_shows_mark()
-    again = services.no_shows_mark()
+    marked = services.no_shows_mark(now=now)
+    again = services.no_shows_mark(now=now)
 
     never_came.refresh_from_db()
     still_coming.refresh_from_db()

@@ -69,3 +69,9 @@ def checked_in(c: Clinic, appointment: Appointment, *, at: datetime | None = Non
 def soon(minutes: int = 20) -> datetime:
     """A time `minutes` from now, on a whole minute (so slots line up)."""
     return (timezone.now() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+
+
+def daytime_zone() -> str:
+    """A fixed-offset zone where it is 10:00-10:59 now, for tests that put slots a little ahead of the clock."""
+    offset = (10 - timezone.now().hour + 12) % 24 - 12  # -12..+11 hours from UTC
+    return f"Etc/GMT{-offset:+d}" if offset else "UTC"  # Etc/ zones have their sign reversed

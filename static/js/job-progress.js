@@ -1,5 +1,6 @@
-// Progress of a slot-generation job on its admin page: polls the job's JSON once a second until it
-// is done or failed. Texts come from data- attributes so they are translated by the template.
+// Progress of a background job on an admin page (slot generation, the dashboard's long periods): polls the
+// job's JSON once a second until it is done or failed, then opens data-result-url if the page gives one.
+// The page marks its root with data-job-progress; texts come from data- attributes, translated by the template.
 (function () {
   "use strict";
 
@@ -10,12 +11,12 @@
   }
 
   function start() {
-    var root = document.getElementById("slot-generation");
+    var root = document.querySelector("[data-job-progress]");
     if (!root) {
       return;
     }
-    var bar = document.getElementById("slot-generation-bar");
-    var status = document.getElementById("slot-generation-status");
+    var bar = root.querySelector("progress");
+    var status = root.querySelector("[role=status]");
     var url = root.dataset.progressUrl;
 
     function show(progress) {
@@ -37,7 +38,9 @@
         })
         .then(function (progress) {
           show(progress);
-          if (progress.state !== "done" && progress.state !== "failed") {
+          if (progress.state === "done" && root.dataset.resultUrl) {
+            window.location.assign(root.dataset.resultUrl);
+          } else if (progress.state !== "done" && progress.state !== "failed") {
             window.setTimeout(poll, 1000);
           }
         })

@@ -1,0 +1,135 @@
+"""The demo hospital (seed_demo) on the test database, and the pages each kind of user sees in it.
+
+Used by the browser checks that visit every page of a role rather than one journey: the Content-Security-Policy
+check (test_security_headers.py) and the accessibility check (test_accessibility.py). The demo data is what a person
+trying the portal sees, so the pages have real content: a family, bookings, a clinical record with abnormal results,
+home-monitoring readings and alerts, a queue with walk-ins. The demo patient is also given a ticket in today's queue.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from core.demo import DEMO_PASSWORD
+from tests.e2e.signin import sign_in as staff_sign_in
+
+PATIENT = "patient@demo.hospital"
+DOCTOR = "dr.zhang@demo.hospital"
+ADMIN = "admin@demo.hospital"
+FRONT_DESK = "frontdesk@demo.hospital"
+
+
+@dataclass
+class Hospital:
+    """URL paths (no host) of the pages each role sees, by a short name."""
+
+    anonymous: dict[str, str] = field(default_factory=dict)
+    patient: dict[str, str] = field(default_factory=dict)
+    doctor: dict[str, str] = field(default_factory=dict)
+    admin: dict[str, str] = field(default_factory=dict)
+    public_screens: dict[str, str] = field(default_factory=dict)
+
+
+def seed_hospital() -> Hospital:
+    from accounts.models import User
+    from appointments import selectors
+    from appointments.models import Appointment, AppointmentStatus, DoctorProfile, ServicePoint
+    from appointments.queue import services as queue
+    from records.models import FamilyMember, Relationship
+
+    call_command("seed_demo", "--quiet-logins", verbosity=0)
+    account = User.objects.get(email=PATIENT)
+    herself = FamilyMember.objects.select_related("patient").get(account=account, relationship=Relationship.SELF)
+    parent = FamilyMember.objects.select_related("patient").get(account=account, relationship=Relationship.PARENT)
+    doctor = DoctorProfile.objects.select_related("department").get(user__email=DOCTOR)
+    point = ServicePoint.objects.filter(doctor=doctor).first()
+    ticket = queue.ticket_walk_in(patient=herself.patient, service_point=point, by=User.objects.get(email=FRONT_DESK))
+    booking = (Appointment.objects.filter(booked_by=account, status=AppointmentStatus.BOOKED)
+               .select_related("slot").order_by("slot__starts_at").first())
+    free = selectors.slot_bookable_list().filter(doctor=doctor).exclude(pk=booking.slot_id).order_by("starts_at").last()
+    # A booking with a registration fee, not paid yet: its bill (payments) is on the patient's list to pay.
+    from appointments import services as booking_services
+    from payments.models import Invoice
+
+    held_slot = (selectors.slot_bookable_list().filter(doctor=doctor).exclude(pk__in=[booking.slot_id, free.pk])
+                 .order_by("starts_at").first())
+    held = booking_services.appointment_book(patient=herself.patient, slot=held_slot, booked_by=account,
+                                             request_key="a11y-held-booking")
+    bill = Invoice.objects.get(source_ref=held.public_id)
+    hospital = Hospital()
+    hospital.anonymous = {
+        "home": "/",
+        "sign-up": reverse("records:signup"),
+        "sign-in": reverse("accounts:login"),
+        "password-reset": reverse("accounts:password_reset"),
+    }
+    hospital.patient = {
+        "home": "/",
+        "account": reverse("accounts:profile"),
+        "password-change": reverse("accounts:password_change"),
+        "family": reverse("records:family"),
+        "family-add": reverse("records:family_add"),
+        "family-edit": reverse("records:family_edit", args=[parent.public_id]),
+        "family-remove": reverse("records:family_remove", args=[parent.public_id]),
+        "departments": reverse("appointments:departments"),
+        "doctors": reverse("appointments:doctors", args=[doctor.department.public_id]),
+        "doctor": reverse("appointments:doctor", args=[doctor.public_id]),
+        "session": reverse("appointments:session",
+                           args=[doctor.public_id, free.date.isoformat(), free.session]),
+        "choose-patient": reverse("appointments:choose_patient", args=[free.public_id]),
+        "confirm": reverse("appointments:confirm", args=[free.public_id]) + f"?patient={parent.patient.public_id}",
+        "my-appointments": reverse("appointments:mine"),
+        "cancel": reverse("appointments:cancel", args=[booking.public_id]),
+        "my-queue": reverse("queue:mine"),
+        "ticket": reverse("queue:ticket", args=[ticket.public_id]),
+        "records": reverse("records:my_records"),
+        "record": reverse("records:patient_record", args=[herself.patient.public_id]),
+        "record-viewers": reverse("records:record_viewers", args=[herself.patient.public_id]),
+        "monitoring": reverse("telemonitor:mine"),
+        "notifications": reverse("notifications:list"),
+        "bills": reverse("payments:bills"),
+        "bill": reverse("payments:bill", args=[bill.public_id]),
+        "bill-return": reverse("payments:return", args=[bill.public_id]),
+    }
+    hospital.doctor = {
+        "queue-console": reverse("queue:console", args=[point.public_id]),
+        "chart": reverse("records:patient_record", args=[herself.patient.public_id]),
+        "note-new": reverse("records:note_new", args=[herself.patient.public_id]),
+        "monitoring-dashboard": reverse("telemonitor:dashboard"),
+        "monitoring-patient": reverse("telemonitor:clinic_patient", args=[herself.patient.public_id]),
+    }
+    hospital.public_screens = {
+        "queue-boards": reverse("queue:boards"),
+        "queue-board": reverse("queue:board", args=[doctor.department.public_id]),
+        "api-docs": reverse("api-docs"),
+    }
+    hospital.admin = {
+        "admin-index": reverse("admin:index"),
+        "admin-changelist": reverse("admin:appointments_doctorprofile_changelist"),
+        "admin-change-form": reverse("admin:appointments_doctorprofile_change", args=[doctor.pk]),
+    }
+    return hospital
+
+
+def sign_in(page: Page, live_url: str, login: str) -> None:
+    """Through the portal's own sign-in page: a patient in whatever language the page is in; staff (in English)
+    through the two-step sign-in as well (tests/e2e/signin.py)."""
+    if login != PATIENT:
+        staff_sign_in(page, live_url, login, DEMO_PASSWORD, "/")
+    else:
+        page.goto(f"{live_url}/accounts/login/")
+        page.locator("#id_username").fill(login)
+        page.locator("#id_password").fill(DEMO_PASSWORD)
+        page.locator("main form button[type=submit]").click()
+    expect(page.get_by_test_id("logout")).to_be_attached()
+
+
+def switch_language(page: Page, code: str) -> None:
+    """The language button in the top bar, as a person would (it is stored on the session and the account)."""
+    button = page.get_by_test_id(f"lang-{code}")
+    if button.count():
+        button.click()
+        page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", code)
