@@ -133,3 +133,41 @@ def switch_language(page: Page, code: str) -> None:
         button.click()
         page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", code)
+
+
+# --- A doctor's day (tests/e2e/test_journey_doctor_day.py) -------------------------------------------------------
+
+
+def booked_and_checked_in(clinic, slot, *, name: str):
+    """A patient with their own account who booked `slot` (tests.appointments.queue.world) through the booking
+    service (paying the registration fee if there is one) and checked in on their phone. Returns the ticket."""
+    from appointments import services as booking
+    from appointments.models import AppointmentStatus
+    from appointments.queue import services as queue
+    from tests.appointments import factories
+
+    account, person = factories.account_with_patient(name=name)
+    clinic.accounts[person.pk] = account
+    appointment = booking.appointment_book(patient=person, slot=slot, booked_by=account)
+    if appointment.status == AppointmentStatus.HELD:
+        appointment = booking.appointment_confirm(appointment=appointment)
+    return queue.ticket_check_in(appointment=appointment, by=account)
+
+
+def deteriorating_at_home(*, lead_doctor, name: str):
+    """A patient on `lead_doctor`'s home-monitoring plan whose wearable has just sent a full set of vital signs
+    scoring NEWS2 14: the readings go through the ingest service and are scored by the scoring service (what the
+    worker's task runs). Returns the patient; their alerts are open on the doctor's monitoring dashboard."""
+    from telemonitor.services import assessment, plans
+    from telemonitor.services.devices import device_register
+    from telemonitor.services.ingest import readings_ingest
+    from tests.appointments import factories
+    from tests.telemonitor.test_assessment import HIGH, vitals
+
+    _account, person = factories.account_with_patient(name=name)
+    plans.plan_enrol(patient=person, kind="cardiac", lead_doctor=lead_doctor, enrolled_by=lead_doctor)
+    device, _token = device_register(patient=person, kind="heart_wearable", serial=f"HW-{person.pk}",
+                                     registered_by=lead_doctor)
+    readings_ingest(device=device, readings=vitals("home", minutes_ago=3, **HIGH))
+    assessment.readings_score(patient_ids=[person.pk])  # already done in-process without a broker; then a no-op
+    return person
