@@ -111,6 +111,28 @@ def wait_for_worker(process: subprocess.Popen, *, timeout: float = 30.0) -> None
     wait_until(answered, timeout=timeout, interval=0.2, message=f"worker {process.nodename} answering ping")
 
 
+def wait_for_broker_drained(*, settle: float = 3.0, timeout: float = 120.0) -> None:
+    """Wait until the broker holds no task: the default queue is empty and nothing is taken but unacknowledged
+    (acks_late), continuously for `settle` seconds. After that, no task comes back by redelivery."""
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        idle_since = None
+
+        def drained() -> bool:
+            nonlocal idle_since
+            if client.llen("celery") or client.hlen("unacked"):
+                idle_since = None
+                return False
+            idle_since = idle_since or time.monotonic()
+            return time.monotonic() - idle_since >= settle
+
+        wait_until(drained, timeout=timeout, interval=0.1, message="the broker drained of tasks")
+    finally:
+        client.close()
+
+
 def procfile_commands(path: Path = ROOT / "Procfile") -> dict[str, str]:
     """The process types of the Procfile, ``name: command`` per line, as a deployment would read them."""
     commands = {}

@@ -293,6 +293,9 @@ BEAT_HEARTBEAT_SECONDS = env.int("BEAT_HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": timedelta(seconds=BEAT_HEARTBEAT_SECONDS)},
     "outbox-flush": {"task": "core.tasks.outbox_flush", "schedule": timedelta(seconds=30)},
+    # E-mails and SMS whose task was lost (a worker killed between taking the message and recording it).
+    "notifications-deliver-backlog": {"task": "notifications.tasks.notifications_deliver_backlog",
+                                      "schedule": timedelta(minutes=5)},
     # Registration: release unpaid holds; keep BOOKING_HORIZON_DAYS of slots made (idempotent, so hourly
     # also catches up soon after a restart, a new day or a new template).
     "appointments-holds-expire": {"task": "appointments.tasks.holds_expire", "schedule": timedelta(minutes=1)},
