@@ -40,7 +40,8 @@ def payment_cancel_authorisation(payment_id: int) -> str:
 @shared_task(acks_late=True)
 def payments_pending_resolve() -> dict:
     report = services.payments_pending_resolve()
-    return {"asked": report.asked, "applied": report.events_applied, "expired": report.expired}
+    return {"asked": report.asked, "applied": report.events_applied, "expired": report.expired,
+            "refunds_sent": report.refunds_sent, "claims_settled": report.claims_settled}
 
 
 @shared_task(acks_late=True)

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from payments.models import (
     DESK_PROVIDER,
+    ClaimStatus,
     EventKind,
+    InsuranceClaim,
     MismatchKind,
     Payment,
     PaymentEvent,
@@ -40,6 +42,8 @@ class ResolveReport:
     events_applied: int = 0
     expired: int = 0
     unavailable: int = 0
+    refunds_sent: int = 0
+    claims_settled: int = 0
 
 
 def payments_pending_resolve(*, now: datetime | None = None, limit: int = 200) -> ResolveReport:
@@ -50,6 +54,7 @@ def payments_pending_resolve(*, now: datetime | None = None, limit: int = 200) -
     """
     now = now or timezone.now()
     due_before = now - timedelta(seconds=settings.PAYMENT_QUERY_AFTER_SECONDS)
+    refunds_sent, claims_settled = _lost_tasks_redo(due_before=due_before, limit=limit)
     payment_ids = set(Payment.objects.filter(status__in=UNRESOLVED, created_at__lte=due_before)
                       .exclude(provider=DESK_PROVIDER).order_by("created_at").values_list("pk", flat=True)[:limit])
     payment_ids |= set(Refund.objects.filter(status=RefundStatus.PENDING, sent_at__lte=due_before)
@@ -73,7 +78,33 @@ def payments_pending_resolve(*, now: datetime | None = None, limit: int = 200) -
             with transaction.atomic():
                 expired += Payment.objects.filter(pk=payment.pk, status__in=UNRESOLVED).update(
                     status=PaymentStatus.EXPIRED, updated_at=now)
-    return ResolveReport(asked=asked, events_applied=applied, expired=expired, unavailable=unavailable)
+    return ResolveReport(asked=asked, events_applied=applied, expired=expired, unavailable=unavailable,
+                         refunds_sent=refunds_sent, claims_settled=claims_settled)
+
+
+def _lost_tasks_redo(*, due_before: datetime, limit: int) -> tuple[int, int]:
+    """Do the work of refund_send and claim_settle tasks that never ran: a refund created but never sent to the
+    provider, a claim never put to the insurer. A task can be lost although it is acks_late (Redis's transport pops
+    a message before recording it as unacknowledged, so a worker killed in between loses it). Both services are
+    idempotent under their locks, so a task that is merely late does no harm when it runs after this."""
+    from payments.services.claims import claim_settle
+    from payments.services.refunds import refund_send
+
+    refunds = 0
+    for refund in Refund.objects.filter(status=RefundStatus.PENDING, sent_at=None,
+                                        created_at__lte=due_before).order_by("pk")[:limit]:
+        try:
+            refunds += refund_send(refund=refund).sent_at is not None
+        except Exception:
+            logger.warning("Sending refund %s failed; the next run tries again", refund.reference, exc_info=True)
+    claims = 0
+    for claim in (InsuranceClaim.objects.select_related("coverage__plan")
+                  .filter(status=ClaimStatus.PENDING, submitted_at__lte=due_before).order_by("pk")[:limit]):
+        try:
+            claims += claim_settle(claim=claim).status != ClaimStatus.PENDING
+        except Exception:  # one insurer's failure must not stop the refunds and payments after it
+            logger.warning("Settling claim %s failed; the next run asks again", claim.pk, exc_info=True)
+    return refunds, claims
 
 
 # --- Reconciliation (对账) ------------------------------------------------------------------------------

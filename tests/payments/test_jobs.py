@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from payments import services
 from payments.models import (
+    ClaimStatus,
+    InsuranceClaim,
     InvoiceStatus,
+    LineCategory,
     MismatchKind,
     Payment,
     PaymentStatus,
@@ -180,3 +183,61 @@ def test_capturing_a_payment_that_was_never_authorised_is_refused():
 
     with pytest.raises(PaymentStateError):
         services.payment_capture(payment=payment)
+
+
+# --- Work whose task was lost (a worker killed between taking a message and recording it) -------------------------
+
+@override_settings(PAYMENT_QUERY_AFTER_SECONDS=0)
+def test_a_refund_whose_send_task_was_lost_is_sent_by_the_query_job_once():
+    invoice = f.invoice(prices=("50.00",))
+    payment = f.checkout(invoice)
+    services.payment_notification_apply(event=f.sandbox_pay(payment))
+    staff = booking.user()
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    refund = services.refund_request(invoice=invoice, amount=Decimal("20.00"), reason="test", by=staff,
+                                     request_key="refund-lost", send=False)  # created; its task never ran
+    assert (refund.status, refund.sent_at) == (RefundStatus.PENDING, None)
+
+    report = services.payments_pending_resolve()
+
+    refund.refresh_from_db()
+    assert report.refunds_sent == 1
+    assert refund.status == RefundStatus.SUCCEEDED and refund.sent_at is not None
+    assert invoice_balance(invoice=invoice).refunded == Decimal("20.00")
+    assert services.payments_pending_resolve().refunds_sent == 0  # sent once, never twice
+    assert invoice_balance(invoice=invoice).refunded == Decimal("20.00")
+
+
+@override_settings(PAYMENT_QUERY_AFTER_SECONDS=0)
+def test_a_claim_whose_settle_task_was_lost_is_put_to_the_insurer_by_the_query_job():
+    patient = f.patient()
+    f.cover(patient, f.plan(ratios={LineCategory.DRUG: "0.70"}))
+    invoice = f.invoice(who=patient, prices=("100.00",))
+    services.payment_notification_apply(event=f.sandbox_pay(f.checkout(invoice)))  # on-commit hooks do not run here
+    claim = InsuranceClaim.objects.get(invoice=invoice)
+    assert claim.status == ClaimStatus.PENDING  # submitted; its settle task never ran
+
+    report = services.payments_pending_resolve()
+
+    claim.refresh_from_db()
+    assert report.claims_settled == 1 and claim.status == ClaimStatus.SETTLED
+    assert services.payments_pending_resolve().claims_settled == 0
+
+
+def test_the_query_job_leaves_a_refund_and_a_claim_younger_than_the_query_delay_to_their_tasks():
+    patient = f.patient()
+    f.cover(patient, f.plan(ratios={LineCategory.DRUG: "0.70"}))
+    invoice = f.invoice(who=patient, prices=("100.00",))
+    services.payment_notification_apply(event=f.sandbox_pay(f.checkout(invoice)))
+    staff = booking.user()
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    refund = services.refund_request(invoice=invoice, amount=Decimal("10.00"), reason="test", by=staff,
+                                     request_key="refund-young", send=False)
+
+    report = services.payments_pending_resolve()
+
+    assert (report.refunds_sent, report.claims_settled) == (0, 0)
+    assert Refund.objects.get(pk=refund.pk).sent_at is None
+    assert InsuranceClaim.objects.get(invoice=invoice).status == ClaimStatus.PENDING
