@@ -223,10 +223,11 @@ class SlotAdmin(admin.ModelAdmin):
             if counts is None:
                 return None
             cancelled = sum(counts)
-            self.message_user(request, ngettext(
-                "Cancelled %(sessions)d session and %(count)d appointment; the patients have been notified.",
-                "Cancelled %(sessions)d sessions and %(count)d appointments; the patients have been notified.",
-                len(sessions)) % {"sessions": len(sessions), "count": cancelled}, messages.SUCCESS)
+            # Two numbers, each with its own plural ("1 session and 4 appointments").
+            self.message_user(request, _("Cancelled %(sessions)s and %(appointments)s; the patients have been notified.") % {
+                "sessions": ngettext("%(count)d session", "%(count)d sessions", len(sessions)) % {"count": len(sessions)},
+                "appointments": ngettext("%(count)d appointment", "%(count)d appointments", cancelled) % {"count": cancelled},
+            }, messages.SUCCESS)
             return None
         return TemplateResponse(request, "admin/appointments/cancel_sessions.html", {
             **self.admin_site.each_context(request),

@@ -131,6 +131,11 @@ def apply_locked(*, invoice: Invoice, payment: Payment, event: ProviderEvent, fr
         refund.status = RefundStatus.SUCCEEDED
         refund.completed_at = timezone.now()
         refund.save(update_fields=["status", "completed_at"])
+        # The people who paid are told the money is on its way back (once per refund; a bill may have several).
+        invoice_notify(invoice=invoice, event="refunded", once_per=refund.reference, title=gettext_lazy("Refund made"),
+                       body=gettext_lazy("We refunded ¥%(amount)s of bill %(number)s for %(patient)s to the account it "
+                                         "was paid from. %(reason)s"),
+                       params={"amount": refund.amount, "reason": refund.reason})
     invoice_status_refresh(invoice=invoice)
 
     if kind in (EventKind.CAPTURE, EventKind.AUTHORISE):

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -183,6 +184,9 @@ def test_cancel_session_cancels_it_and_notifies_each_patient_once(admin_client, 
     assert set(Appointment.objects.values_list("status", flat=True)) == {AppointmentStatus.CANCELLED}
     notified = Notification.objects.filter(key__endswith=":session-cancelled")
     assert sorted(notified.values_list("user_id", flat=True)) == sorted(a.pk for a in accounts)
+    # Each number has its own plural: one session, two appointments.
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Cancelled 1 session and 2 appointments; the patients have been notified."]
 
 
 # --- Slots and appointments are read-mostly ------------------------------------------------------------------

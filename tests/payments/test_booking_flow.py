@@ -112,6 +112,13 @@ def test_cancelling_before_the_cutoff_refunds_the_fee(held):
     assert (balance.captured, balance.refunded, balance.net_paid) == (Decimal("25.00"), Decimal("25.00"), Decimal("0.00"))
     assert invoice.status == InvoiceStatus.REFUNDED
     assert SandboxCheckout.objects.get(reference=payment.reference).refunded_amount == Decimal("25.00")
+    # The payer is told once that the money is on its way back, even when the sandbox's own notice of the
+    # refund arrives afterwards (a duplicate in the ledger).
+    f.deliver(client)
+    told = account.notifications.filter(kind="payment_refunded")
+    key = f"invoice:{invoice.pk}:refunded:{invoice.refunds.get().reference}"
+    assert [(n.title, n.key) for n in told] == [("Refund made", key)]
+    assert f"We refunded ¥25.00 of bill {invoice.number}" in told.get().body
 
 
 def test_the_hospital_cancelling_the_session_refunds_the_fee(held):
