@@ -197,7 +197,8 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User | None = None) -> In
     """Cancel a bill nobody has paid for (anything paid must be refunded first). Locks Invoice → Payment.
 
     A checkout still open is closed here (marked cancelled); if its payer pays anyway, the capture arrives on a
-    void bill and is refunded automatically (payments.services.ledger). Voiding a void bill returns it unchanged.
+    void bill and is refunded automatically (payments.services.ledger). A pre-authorisation is released at the
+    provider after commit. Voiding a void bill returns it unchanged.
     """
     from payments.selectors import invoice_balance
 
@@ -213,6 +214,15 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User | None = None) -> In
             raise InvoiceStateError(_("Money was paid on this bill. Refund it before cancelling the bill."))
         for payment in Payment.objects.select_for_update().filter(invoice=invoice, status__in=LIVE_PAYMENT_STATUSES
                                                                   ).order_by("pk"):
+            if payment.status == PaymentStatus.AUTHORISED:
+                # The payer's money is held at the provider: only the provider can let it go. Its cancel event
+                # moves the payment to cancelled (payments.tasks.payment_cancel_authorisation; the minute job
+                # asks again if that task is lost).
+                from core.outbox import enqueue
+                from payments import tasks
+
+                enqueue(tasks.payment_cancel_authorisation, payment.pk)
+                continue
             payment.status = PaymentStatus.CANCELLED
             payment.detail = _("The bill was cancelled.")[:300]
             payment.save(update_fields=["status", "detail", "updated_at"])

@@ -18,6 +18,8 @@ from payments.models import (
     ClaimStatus,
     EventKind,
     InsuranceClaim,
+    InvoiceSource,
+    InvoiceStatus,
     MismatchKind,
     Payment,
     PaymentEvent,
@@ -98,6 +100,7 @@ def _lost_tasks_redo(*, due_before: datetime, limit: int) -> tuple[int, int]:
         except Exception:
             logger.warning("Sending refund %s failed; the next run tries again", refund.reference, exc_info=True)
     claims = 0
+    _authorisations_follow(due_before=due_before, limit=limit)
     for claim in (InsuranceClaim.objects.select_related("coverage__plan")
                   .filter(status=ClaimStatus.PENDING, submitted_at__lte=due_before).order_by("pk")[:limit]):
         try:
@@ -105,6 +108,30 @@ def _lost_tasks_redo(*, due_before: datetime, limit: int) -> tuple[int, int]:
         except Exception:  # one insurer's failure must not stop the refunds and payments after it
             logger.warning("Settling claim %s failed; the next run asks again", claim.pk, exc_info=True)
     return refunds, claims
+
+
+def _authorisations_follow(*, due_before: datetime, limit: int) -> None:
+    """A pre-authorisation (预授权) whose capture or release task was lost: captured once its visit is completed,
+    released once its bill is void or its appointment cancelled or expired."""
+    from appointments.models import Appointment, AppointmentStatus
+    from payments.services.checkout import payment_authorisation_cancel, payment_capture
+
+    held = list(Payment.objects.select_related("invoice").filter(status=PaymentStatus.AUTHORISED,
+                                                                 updated_at__lte=due_before).order_by("pk")[:limit])
+    statuses = dict(Appointment.objects.filter(public_id__in=[p.invoice.source_ref for p in held
+                                                              if p.invoice.source == InvoiceSource.APPOINTMENT])
+                    .values_list("public_id", "status"))
+    for payment in held:
+        appointment_status = statuses.get(payment.invoice.source_ref)
+        try:
+            if payment.invoice.status == InvoiceStatus.VOID or appointment_status in (AppointmentStatus.CANCELLED,
+                                                                                       AppointmentStatus.EXPIRED):
+                payment_authorisation_cancel(payment=payment)
+            elif appointment_status == AppointmentStatus.COMPLETED:
+                payment_capture(payment=payment)
+        except Exception:
+            logger.warning("Following up authorisation %s failed; the next run tries again", payment.reference,
+                           exc_info=True)
 
 
 # --- Reconciliation (对账) ------------------------------------------------------------------------------

@@ -34,7 +34,9 @@ def live_asgi(request, django_db_setup, tmp_path_factory):
     require_postgres()
     require_redis()
     log_path = servers.register_log(request.module, tmp_path_factory.mktemp("daphne") / "daphne.log")
-    with servers.asgi_server(log_path) as url:
+    # The server's "today" must be the tests' (conftest.hospital_daytime), or near the hospital's midnight the board
+    # reads another day's queue.
+    with servers.asgi_server(log_path, TIME_ZONE=world.daytime_zone()) as url:
         yield url
 
 
