@@ -82,6 +82,12 @@ class OrderForm(ServiceForm):
                            widget=forms.TextInput(attrs={"placeholder": "58410-2", "spellcheck": "false"}))
     note = forms.CharField(label=_("Clinical note (optional)"), max_length=300, required=False)
 
+    def __init__(self, *args, **kwargs):
+        # On the note page beside the diagnosis form, which also has `code` and `note`: ids of their own, so each
+        # label (and error message) belongs to this form's field and not to the diagnosis's.
+        kwargs.setdefault("auto_id", "id_order_%s")
+        super().__init__(*args, **kwargs)
+
 
 class AmendForm(ServiceForm):
     reason = forms.CharField(label=_("Why does the note need amending?"), max_length=300,

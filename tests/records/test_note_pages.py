@@ -2,6 +2,8 @@
 page (text, ICD-10 diagnoses, prescriptions with the allergy warning, orders, signing, amending), and the ICD-10
 search behind the diagnosis field. Each allowed case beside its refusal; refusals are logged."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -260,7 +262,18 @@ def test_doctor_orders_a_lab_test_for_the_note(client, world):
 def test_order_with_a_wrong_loinc_code_is_refused_beside_the_field(client, world):
     client.force_login(world.doctor)
     response = client.post(note_url(world.drafts["related"], "orders"), {"kind": "lab", "name": "血常规", "code": "58410-3"})
-    assert response.status_code == 400 and 'id="id_code_error"' in response.text
+    assert response.status_code == 400 and 'id="id_order_code_error"' in response.text
+
+
+def test_every_field_of_the_draft_note_page_has_its_own_id_so_each_label_names_its_own_field(client, world):
+    """The order form's LOINC code and note had the diagnosis form's ids (id_code, id_note): the label "LOINC code"
+    pointed at the ICD-10 field, so a code typed there by label (a screen reader, a browser test) went to the wrong
+    form and the order was placed without its code (found by tests/e2e/test_journey_patient_day.py)."""
+    client.force_login(world.doctor)
+    page = client.get(note_url(world.drafts["related"])).text
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert '<label for="id_order_code">' in page and '<label for="id_code">' in page
 
 
 def test_signing_without_a_primary_diagnosis_is_refused_and_the_text_is_kept(client, world):
