@@ -6,13 +6,19 @@ trying the portal sees, so the pages have real content: a family, bookings, a cl
 home-monitoring readings and alerts, a queue with walk-ins. The demo patient is also given a ticket in today's queue.
 """
 
+import subprocess
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from core.demo import DEMO_PASSWORD
+from tests import servers
 from tests.e2e.signin import sign_in as staff_sign_in
 
 PATIENT = "patient@demo.hospital"
@@ -171,3 +177,50 @@ def deteriorating_at_home(*, lead_doctor, name: str):
     readings_ingest(device=device, readings=vitals("home", minutes_ago=3, **HIGH))
     assessment.readings_score(patient_ids=[person.pk])  # already done in-process without a broker; then a no-op
     return person
+# --- Paying: the sandbox's hosted checkout, with the worker that delivers its notifications -------------------
+
+@contextmanager
+def payment_server(folder: Path, **env: str):
+    """Daphne on a port known before it starts, so the portal tells the sandbox to notify that very server
+    (PAYMENTS_BASE_URL), and a Celery worker that delivers the sandbox's notifications and settles claims.
+    `env` is passed to both (e.g. TIME_ZONE, for a test that moved the hospital's clock)."""
+    port = servers.free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"REDIS_URL": settings.REDIS_URL, "PAYMENTS_BASE_URL": url, **env}
+    worker = servers.celery_worker(folder / "celery.log", **env)
+    with open(folder / "daphne.log", "ab") as log:
+        web = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                               cwd=servers.ROOT, env=servers.child_env(**env), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            servers.wait_for_port(port, process=web)
+            servers.wait_for_worker(worker)
+            yield url
+        finally:
+            servers.stop(web)
+            servers.stop(worker, timeout=20)
+
+
+def pay_in_sandbox(phone: Page, folder: Path, name: str) -> None:
+    """On the sandbox's checkout page: pay, and wait until the portal's page says the ledger has it."""
+    expect(phone.get_by_test_id("sandbox-warning")).to_be_visible()
+    phone.screenshot(path=str(folder / f"{name}-sandbox.png"), full_page=True)
+    phone.get_by_test_id("sandbox-pay").click()
+    # Back on the portal: the page waits for the ledger (the notification goes through the worker) and reloads.
+    expect(phone.get_by_test_id("pay-state")).to_have_attribute("data-state", "paid", timeout=30_000)
+
+
+def pharmacy_with_a_queue():
+    """The outpatient pharmacy's two windows: two people already wait at window 1, one at window 2."""
+    from appointments.models import ServicePoint, ServicePointKind
+    from appointments.queue import services as queue
+    from tests.appointments import factories
+
+    dept = factories.department(code="pharmacy", name_zh="门诊药房", name_en="Outpatient Pharmacy", queue_prefix="Y",
+                                is_active=False)
+    windows = [ServicePoint.objects.create(kind=ServicePointKind.PHARMACY_WINDOW, department=dept, name=name)
+               for name in ("1号窗口", "2号窗口")]
+    desk = factories.user("front_desk")
+    for window, waiting in zip(windows, (2, 1), strict=True):
+        for _ in range(waiting):
+            queue.ticket_walk_in(patient=factories.patient(), service_point=window, by=desk)
+    return windows

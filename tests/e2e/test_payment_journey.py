@@ -9,49 +9,24 @@ notification over HTTP to the live server's webhook, and the bill's page polls t
 Screenshots of the key screens under the test's output folder."""
 
 import io
-import subprocess
-import sys
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from appointments.models import Appointment, AppointmentStatus, DoctorTitle, ServicePoint, ServicePointKind
-from appointments.queue import services as queue
+from appointments.models import Appointment, AppointmentStatus, DoctorTitle
 from payments.models import Coverage, FeeItem, FeeKind, InsurancePlan, InsuranceRatio, Invoice, LineCategory
 from records import services as records
-from tests import servers
 from tests.appointments import factories
 from tests.appointments.queue import world
 from tests.e2e.conftest import PHONE
+from tests.e2e.hospital import pay_in_sandbox, payment_server, pharmacy_with_a_queue
 from tests.records.clinical import drug
 from tests.services import require_postgres, require_redis
 
 PASSWORD = "Quiet-River-2024"  # tests.appointments.factories.user
-
-
-@contextmanager
-def payment_server(screens):
-    """Daphne on a port known before it starts, so the portal tells the sandbox to notify that very server
-    (PAYMENTS_BASE_URL), and a Celery worker that delivers the sandbox's notifications and settles claims."""
-    port = servers.free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {"REDIS_URL": settings.REDIS_URL, "PAYMENTS_BASE_URL": url}
-    worker = servers.celery_worker(screens / "celery.log", **env)
-    with open(screens / "daphne.log", "ab") as log:
-        web = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                               cwd=servers.ROOT, env=servers.child_env(**env), stdout=log, stderr=subprocess.STDOUT)
-        try:
-            servers.wait_for_port(port, process=web)
-            servers.wait_for_worker(worker)
-            yield url
-        finally:
-            servers.stop(web)
-            servers.stop(worker, timeout=20)
 
 
 @pytest.fixture
@@ -76,27 +51,6 @@ def insured_patient():
     InsuranceRatio.objects.create(plan=plan, category=LineCategory.DRUG, ratio=Decimal("0.70"))
     Coverage.objects.create(patient=person, plan=plan, member_number="SH-20261234", valid_from=date(2020, 1, 1))
     return account, person
-
-
-def pharmacy_with_a_queue():
-    """The outpatient pharmacy's two windows: two people already wait at window 1, one at window 2."""
-    dept = factories.department(code="pharmacy", name_zh="门诊药房", name_en="Outpatient Pharmacy", queue_prefix="Y",
-                                is_active=False)
-    windows = [ServicePoint.objects.create(kind=ServicePointKind.PHARMACY_WINDOW, department=dept, name=name)
-               for name in ("1号窗口", "2号窗口")]
-    desk = factories.user("front_desk")
-    for window, waiting in zip(windows, (2, 1), strict=True):
-        for _ in range(waiting):
-            queue.ticket_walk_in(patient=factories.patient(), service_point=window, by=desk)
-    return windows
-
-
-def pay_in_sandbox(phone: Page, screens, name: str) -> None:
-    expect(phone.get_by_test_id("sandbox-warning")).to_be_visible()
-    phone.screenshot(path=str(screens / f"{name}-sandbox.png"), full_page=True)
-    phone.get_by_test_id("sandbox-pay").click()
-    # Back on the portal: the page waits for the ledger (the notification goes through the worker) and reloads.
-    expect(phone.get_by_test_id("pay-state")).to_have_attribute("data-state", "paid", timeout=30_000)
 
 
 def test_patient_pays_registration_then_prescription_with_insurance_and_gets_pharmacy_number_and_receipt(
