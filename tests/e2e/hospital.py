@@ -177,6 +177,8 @@ def deteriorating_at_home(*, lead_doctor, name: str):
     readings_ingest(device=device, readings=vitals("home", minutes_ago=3, **HIGH))
     assessment.readings_score(patient_ids=[person.pk])  # already done in-process without a broker; then a no-op
     return person
+
+
 # --- Paying: the sandbox's hosted checkout, with the worker that delivers its notifications -------------------
 
 @contextmanager
