@@ -49,6 +49,21 @@ def test_patient_sees_devices_trends_and_advice(client, patient_user, patient, d
     assert "tel:120" in body  # high severity: call emergency services
 
 
+def test_home_page_leads_patients_and_the_care_team_to_home_monitoring(client, patient_user, nurse, make_user):
+    client.force_login(patient_user)
+    page = client.get(reverse("core:home")).content.decode()
+    assert f'href="{reverse("telemonitor:mine")}" data-testid="card-monitoring"' in page
+    assert reverse("telemonitor:dashboard") not in page
+
+    for clinician in (nurse, make_user(Role.DOCTOR)):
+        client.force_login(clinician)
+        page = client.get(reverse("core:home")).content.decode()
+        assert f'href="{reverse("telemonitor:dashboard")}" data-testid="card-monitoring-clinic"' in page
+
+    client.force_login(make_user(Role.FRONT_DESK))
+    assert reverse("telemonitor:dashboard") not in client.get(reverse("core:home")).content.decode()
+
+
 def test_patient_cannot_open_someone_elses_monitoring(client, patient_user, make_user):
     other = Patient.objects.create(mrn="OTHER9", name="别人", sex="male", date_of_birth="1960-01-01")
     client.force_login(patient_user)
