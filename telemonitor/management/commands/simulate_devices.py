@@ -28,8 +28,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from core.errors import ApplicationError
 from accounts.roles import Role
+from core.errors import ApplicationError
 from records.models import Patient
 from telemonitor.models import Device, DeviceKind
 from telemonitor.mqtt import TOPIC_FILTER
@@ -136,6 +136,8 @@ class Command(BaseCommand):
             except ValueError:
                 problem = {}
             raise CommandError(f"{url} answered {exc.code}: {problem.get('detail') or exc.reason}") from None
+        except urllib.error.URLError as exc:
+            raise CommandError(f"{url} cannot be reached: {exc.reason}") from None
 
     def _patients(self, options) -> list[Patient]:
         if options["patient_email"]:
