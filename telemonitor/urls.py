@@ -10,6 +10,7 @@ urlpatterns = [
     path("clinic/", views.dashboard, name="dashboard"),
     path("clinic/alerts/", views.alert_queue, name="alert_queue"),
     path("clinic/alerts/<uuid:public_id>/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("clinic/patients/", views.monitored_patients, name="monitored_patients"),
     path("clinic/patients/<uuid:public_id>/", views.clinic_patient, name="clinic_patient"),
     path("clinic/enrol/", plan_views.enrol, name="plan_enrol"),
     path("clinic/patients/<uuid:public_id>/plan/", plan_views.plan_settings, name="plan_settings"),

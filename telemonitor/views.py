@@ -103,6 +103,14 @@ def alert_queue(request):
 
 
 @login_required
+def monitored_patients(request):
+    """The enrolled-patients table alone, re-read with the alert queue: an alert changes its order and columns."""
+    _clinician(request)
+    return render(request, "telemonitor/_monitored_patients.html",
+                  {"rows": selectors.monitoring_dashboard(user=request.user)})
+
+
+@login_required
 @require_POST
 def alert_acknowledge(request, public_id):
     try:

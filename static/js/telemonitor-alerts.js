@@ -1,11 +1,13 @@
 // The care team's alert queue, live: a websocket nudge carries only a team's sequence number and an alert id. On
 // connect, on every nudge, and after any gap the queue is re-read over HTTP (the database is the source of truth),
-// so a lost nudge never leaves the page wrong.
+// so a lost nudge never leaves the page wrong. The enrolled-patients table beside it (NEWS2, alerts, last reading,
+// worst first) is re-read with it.
 (function () {
   "use strict";
   var section = document.getElementById("alert-queue-section");
   if (!section || !window.WebSocket) { return; }
   var target = document.getElementById("alert-queue");
+  var patients = document.getElementById("monitored-patients");
   var status = document.getElementById("telemonitor-live");
   var seqs = {};
   (section.dataset.teams || "").split(",").forEach(function (pair) {
@@ -14,6 +16,7 @@
   });
   var retry = 1000;
   var pending = false;
+  var again = false;
 
   function gettext(s) { return window.gettext ? window.gettext(s) : s; }
 
@@ -23,20 +26,39 @@
     status.textContent = text || "";
   }
 
+  function rereadPatients() {
+    if (!patients || !section.dataset.patientsUrl) { return; }
+    fetch(section.dataset.patientsUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        patients.innerHTML = html;
+        patients.dataset.updated = String(Date.now());
+      })
+      .catch(function () {});
+  }
+
   function reread() {
-    if (pending) { return; }
+    // A nudge while a read is under way may be news that read missed: read once more when it is done.
+    if (pending) { again = true; return; }
+    rereadPatients();
     pending = true;
     fetch(section.dataset.queueUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        pending = false;
-        if (html === null) { return; }
-        var focused = document.activeElement && target.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
-        if (focused) { setTimeout(reread, 3000); return; }  // do not wipe a note being typed; try again shortly
-        target.innerHTML = html;
-        section.dataset.updated = String(Date.now());
+        if (html !== null) {
+          var focused = document.activeElement && target.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
+          if (focused) { again = false; setTimeout(reread, 3000); }  // do not wipe a note being typed; try again shortly
+          else { target.innerHTML = html; section.dataset.updated = String(Date.now()); }
+        }
+        done();
       })
-      .catch(function () { pending = false; });
+      .catch(done);
+  }
+
+  function done() {
+    pending = false;
+    if (again) { again = false; reread(); }
   }
 
   function connect() {

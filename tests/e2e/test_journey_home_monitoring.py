@@ -5,7 +5,8 @@ single-use code, which she types into the device's app. The device is the simula
 --pairing-code`) in its own process, with no access to the database: it exchanges the code for a token over the
 pairing API and sends 30 minutes of worsening readings over the ingest API, in several batches. A real Celery worker
 scores them (with REDIS_URL; without, the server scores in-process). The doctor's monitoring page, open in another
-browser since before the first reading, shows the alert without reloading; the patient's phone shows the advice
+browser since before the first reading, shows the alert and the patient's new score in the table of enrolled patients
+without reloading; the patient's phone shows the advice
 and the paired device. Last, the database: the device is hers, every reading is stored once, and one alert stands
 for all of them. Screenshots of each screen under the test's output folder.
 """
@@ -93,6 +94,11 @@ def test_patient_pairs_a_home_device_on_her_phone_and_its_worsening_readings_ale
     expect(alert_row).to_have_count(1, timeout=30_000)
     expect(alert_row).to_contain_text("钱秀英")
     expect(alert_row).to_contain_text("NEWS2")
+    # The enrolled-patients table beside the queue is re-read with it: her score, alert and last reading.
+    cells = desk.get_by_test_id("monitored-patient").filter(has_text="钱秀英").locator("td")
+    expect(cells.nth(2)).to_have_text(re.compile(r"^\d+ \w"))
+    expect(cells.nth(3)).to_contain_text("Early warning score (NEWS2)")
+    expect(cells.nth(4)).to_have_text(re.compile(r"^\d\d-\d\d \d\d:\d\d$"))
     assert desk.evaluate("window.__sameDocument === true"), "the doctor's page was reloaded"
     desk.screenshot(path=str(screens / "03-doctor-alert-live.png"), full_page=True)
 

@@ -231,3 +231,19 @@ def test_clinic_patient_page_shows_trends_scores_and_alerts(client, lead_doctor,
 
     assert "<svg" in body
     assert "NEWS2 14 (High)" in body
+
+
+def test_patients_table_fragment_is_reread_with_the_queue(client, nurse, patient, device, plan, make_user):
+    _scored(patient, device, **HIGH)
+    client.force_login(nurse)
+
+    dashboard = client.get(reverse("telemonitor:dashboard")).content.decode()
+    fragment = client.get(reverse("telemonitor:monitored_patients")).content.decode()
+
+    assert f'data-patients-url="{reverse("telemonitor:monitored_patients")}"' in dashboard
+    assert fragment.lstrip().startswith('<table class="readings" data-testid="monitored-patients">')
+    row = re.search(r'data-testid="monitored-patient">(.*?)</tr>', fragment, re.S).group(1)
+    assert patient.name in row and "sev-high" in row
+    assert fragment.strip() in dashboard  # the same table the page was drawn with
+    client.force_login(make_user(Role.PATIENT))
+    assert client.get(reverse("telemonitor:monitored_patients")).status_code == 403
