@@ -8,18 +8,22 @@ here (live.py), never from anything in the URL.
 - /ws/queue/tickets/<ticket uuid>/: whoever may see the ticket (selectors.access_ticket);
 - /ws/queue/boards/<department uuid>/: anyone (the hall's screen; it only ever learns "changed");
 - /ws/queue/console/<service point uuid>/: the doctor of that room.
+
+When the channel layer loses Redis (restart, outage) every socket is closed with 4503 (core.channel_layers): the
+page reconnects and re-reads its snapshot, so nudges lost while Redis was away never leave it behind.
 """
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from appointments.queue import live, selectors
+from core.channel_layers import ResyncOnLayerLoss
 from core.errors import ApplicationError
 
 CLOSE_REFUSED = 4403
 
 
-class _NudgeConsumer(AsyncJsonWebsocketConsumer):
+class _NudgeConsumer(ResyncOnLayerLoss, AsyncJsonWebsocketConsumer):
     channel_layer_alias = live.CHANNEL_LAYER
     groups_joined: list[str]
 

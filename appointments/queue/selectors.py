@@ -169,6 +169,13 @@ def appointments_to_check_in(*, patient_ids, day: date | None = None) -> list[Ap
 
 # --- Snapshots ------------------------------------------------------------------------------------------
 
+# SEQ_FIRST: a snapshot reads its ``seq`` before anything it shows. Each statement sees every commit made before
+# it, so what the snapshot shows is at least as new as its ``seq``; a change committed during the read comes with a
+# nudge numbered above ``seq`` and the page reads again. Read last (as it was), a change committed between the
+# queue's rows and the ``seq`` gave old rows under the new number, and the page then ignored that change's nudge
+# as already shown: a doctor's console kept showing the patient it had just called as waiting (found by the
+# Redis-restart fault test, tests/integration/test_faults.py).
+
 def _with_live_state(snapshot):
     """Adds ``live`` ("live" or "delayed", see live.live_state) to what a snapshot selector returns."""
 
@@ -203,6 +210,7 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
     """What the patient's phone shows: number, state, people ahead, estimated wait, where to go when called."""
     now = now or timezone.now()
     point = ticket.service_point
+    seq = live.seq_current(live.queue_group(point.pk))  # before the queue is read: see SEQ_FIRST
     pharmacy = point.kind == ServicePointKind.PHARMACY_WINDOW
     ahead = None
     wait = None
@@ -256,7 +264,7 @@ def ticket_snapshot(*, ticket: QueueTicket, now: datetime | None = None) -> dict
         "message": message,
         "can_rejoin": ticket.status == TicketStatus.SKIPPED and ticket.date == hospital_today(),
         "transferred_to": transferred_to,
-        "seq": live.seq_current(live.queue_group(point.pk)),
+        "seq": seq,
     }
 
 
@@ -269,6 +277,7 @@ def board_snapshot(*, department: Department, day: date | None = None) -> dict:
     """The waiting-room display of a department: per room, who is called in now and who is next (masked names);
     and the latest calls, which the board may announce aloud. A fixed number of queries per room."""
     day = day or hospital_today()
+    seq = live.seq_current(live.board_group(department.pk))  # before the rooms are read: see SEQ_FIRST
     points = list(ServicePoint.objects.filter(department=department, is_active=True, tickets__date=day).distinct()
                   .select_related("room", "doctor__user").order_by("kind", "name", "pk"))
     rooms = []
@@ -299,7 +308,7 @@ def board_snapshot(*, department: Department, day: date | None = None) -> dict:
         "date": day.isoformat(),
         "rooms": rooms,
         "calls": calls[:6],
-        "seq": live.seq_current(live.board_group(department.pk)),
+        "seq": seq,
     }
 
 
@@ -309,6 +318,7 @@ def console_snapshot(*, service_point: ServicePoint, day: date | None = None, no
     lateness, the patients who missed their call, today's counts, and the rooms a patient can be sent to."""
     day = day or hospital_today()
     now = now or timezone.now()
+    seq = live.seq_current(live.queue_group(service_point.pk))  # before the queue is read: see SEQ_FIRST
     today = QueueTicket.objects.filter(service_point=service_point, date=day).select_related("patient", "appointment")
     current = today.filter(status__in=(TicketStatus.CALLED, TicketStatus.SERVING)).order_by("-called_at").first()
     line = waiting_ids(service_point=service_point, day=day)
@@ -348,7 +358,7 @@ def console_snapshot(*, service_point: ServicePoint, day: date | None = None, no
         "recall_limit": settings.QUEUE_RECALL_LIMIT,
         "consultation_minutes": [round(low, 1), round(high, 1)],
         "transfer_to": [{"id": str(p.public_id), "label": f"{_where(p)} · {p.doctor.user.name}"} for p in targets],
-        "seq": live.seq_current(live.queue_group(service_point.pk)),
+        "seq": seq,
     }
 
 

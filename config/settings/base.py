@@ -412,7 +412,9 @@ QUEUE_PHARMACY_MINUTES = env.int("QUEUE_PHARMACY_MINUTES", default=3)
 # is published once and each server process hands it to its own sockets; the default layer would queue one
 # message per socket in Redis (bench/queue_fanout.py measures both). A nudge missed while a process subscribes is
 # harmless: pages re-read the snapshot on connect.
-CHANNEL_LAYERS["queue"] = ({"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+# channels_redis' pub/sub layer, but one that tells its consumers when Redis was lost (they close their sockets with
+# 4503 and the pages reconnect and re-read): see core/channel_layers.py.
+CHANNEL_LAYERS["queue"] = ({"BACKEND": "core.channel_layers.ResyncingPubSubChannelLayer",
                             "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="hospital")}}
                            if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"})
 CELERY_BEAT_SCHEDULE.update({

@@ -1,7 +1,8 @@
 // Live queue pages (ticket, board, console). A websocket message is only a nudge with a sequence number;
 // the page re-reads its fragment over HTTP (the database is the source of truth) on hello (connect and every
 // reconnect), on every nudge, and so also after a gap in the numbers. While the socket is down the page says
-// it is reconnecting; when it is back, hello brings the right state.
+// it is reconnecting; when it is back, hello brings the right state. The server closes every socket with 4503 when
+// its channel layer lost Redis (core/channel_layers.py): the page reconnects and re-reads like after a network loss.
 (function () {
   "use strict";
   var root = document.querySelector("[data-live]");
@@ -67,7 +68,11 @@
     socket.onclose = function (event) {
       if (event.code === 4403) { setState(gettext("Live updates are not available for this page.")); return; }
       setState(gettext("Reconnecting…"));
-      setTimeout(connect, retry);
+      // 4503: the server lost its channel layer (Redis restarted or is down) and nudges may have been lost. Re-read
+      // now: the page shows what the database holds, and that live updates are delayed, while it reconnects.
+      if (event.code === 4503) { refresh(); }
+      // Every page of a server is closed at once when Redis goes: spread their reconnects (half to all of `retry`).
+      setTimeout(connect, retry / 2 + Math.random() * retry / 2);
       retry = Math.min(retry * 2, 10000);
     };
   }

@@ -5,6 +5,7 @@ processes under test at it, and ends by checking the database for exactly the ex
 and Redis of the test run are never stopped.
 """
 
+import asyncio
 import contextlib
 import json
 import os
@@ -271,6 +272,239 @@ def _succeeded(worker_log: Path) -> list[str]:
     import re
 
     return re.findall(r"Task ([\w.]+)\[[0-9a-f-]+\] succeeded", worker_log.read_text(errors="replace"))
+
+
+# --- 3. Redis restarted while pages watch the queue -----------------------------------------------------------------
+
+class Watcher:
+    """A live queue page (ticket, board or console) as static/js/queue-live.js runs it, on its own event loop.
+
+    It re-reads its snapshot over HTTP on hello, on a ticket nudge and on a nudge newer than what it has read; when
+    the socket closes it says "reconnecting" and connects again (backing off, as the page does), and its hello
+    brings the state back. ``view`` is what the page shows (the parts of the snapshot that only a change moves).
+    """
+
+    def __init__(self, name: str, base: str, ws_path: str, snapshot_path: str, view, cookie: str | None = None):
+        self.name, self.base, self.snapshot_path, self.view_of = name, base, snapshot_path, view
+        self.ws_url = base.replace("http://", "ws://") + ws_path
+        self.headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+        self.connected = False
+        self.snapshot = None
+        self.last_seq = None
+        self.hellos = 0
+        self.close_codes: list[int | None] = []
+        self.ws = None
+
+    @property
+    def view(self):
+        return None if self.snapshot is None else self.view_of(self.snapshot)
+
+    async def _read(self, http) -> None:
+        response = await http.get(self.snapshot_path)
+        if response.status_code == 200:
+            self.snapshot = response.json()
+            self.last_seq = max(self.last_seq or 0, self.snapshot["seq"])
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+        retry = 0.25
+        async with httpx.AsyncClient(base_url=self.base, headers=self.headers, timeout=30) as http:
+            while not stopping.is_set():
+                try:
+                    async with connect(self.ws_url, origin=self.base, additional_headers=self.headers,
+                                       open_timeout=30) as ws:
+                        self.ws, self.connected, retry = ws, True, 0.25
+                        try:
+                            async for raw in ws:
+                                msg = json.loads(raw)
+                                if msg["type"] == "hello":
+                                    self.hellos += 1
+                                    self.last_seq = msg["seq"]
+                                    await self._read(http)
+                                elif msg["type"] == "ticket" or msg.get("seq", 0) > (self.last_seq or 0):
+                                    await self._read(http)
+                        finally:
+                            self.connected = False
+                            self.close_codes.append(ws.close_code)
+                except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, httpx.HTTPError):
+                    self.connected = False
+                if not stopping.is_set():  # the page's back-off before it reconnects
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), retry)
+                    retry = min(retry * 2, 2.0)
+
+
+def _ticket_view(s: dict):
+    return s["seq"], s["status"], s["people_ahead"], s["live"]
+
+
+def _board_view(s: dict):
+    return s["seq"], json.dumps(s["rooms"], sort_keys=True), s["live"]
+
+
+def _console_view(s: dict):
+    return (s["seq"], (s["current"] or {}).get("number"), [t["number"] for t in s["waiting"]], s["counts"]["waiting"],
+            s["live"])
+
+
+def test_redis_restarted_while_pages_watch_the_queue_every_page_resyncs_and_no_check_in_is_lost(
+        request, tmp_path, settings):
+    """Three patients' phones, the department board and the doctor's console follow the queue over websockets on
+    daphne with a private Redis. Redis stops: two patients check in and the doctor calls the next one (all succeed:
+    the database is the source of truth) and every page says it is reconnecting; Redis starts again on the same port:
+    every page ends showing the state the database holds, without a reload. Then two more check-ins, a completion and
+    a call, and every page follows again. The database holds exactly one ticket per check-in.
+
+    Why it holds: the queue's channel layer (core.channel_layers.ResyncingPubSubChannelLayer) drops its subscriptions
+    when its Redis connection is lost and tells every consumer of the process; the consumer closes its socket with
+    4503, and the page reconnects (explicitly subscribing again) and re-reads its snapshot on hello. Nudges published
+    while Redis was down are lost, but no page relies on them.
+    """
+    require_postgres()
+    require_redis()
+    settings.TIME_ZONE = world.daytime_zone()  # "in 30 minutes" stays today at any hour
+    port = servers.free_port()
+    env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "TIME_ZONE": settings.TIME_ZONE}
+    redis = _redis_server(port, servers.register_log(request.node, tmp_path / "redis.log"))
+
+    c = world.clinic(prefix="R", room_name="5诊室")
+    slot = world.slot_at(c, world.soon(30), capacity=20)
+    early = [world.checked_in(c, world.booked(c, slot)) for _ in range(3)]  # R001-R003, before anyone watches
+    while_down = [world.booked(c, slot) for _ in range(2)]
+    after = [world.booked(c, slot) for _ in range(2)]
+    point = early[0].service_point
+    doctor = c.doctor.user
+    stopping = None
+    watchers: list[Watcher] = []
+    answers = []
+
+    def call(client, method, path, **kwargs):
+        response = client.request(method, path, **kwargs)
+        answers.append((method, path, response.status_code))
+        assert response.status_code < 300, (method, path, response.status_code, response.text[:300])
+        return response.json()
+
+    try:
+        with servers.asgi_server(servers.register_log(request.node, tmp_path / "daphne.log"), **env) as base:
+            desk = _http(base, doctor, staff=True)
+            patients = {t.appointment_id: _http(base, world.account_of(c, t.appointment)) for t in early}
+            patients |= {a.pk: _http(base, world.account_of(c, a)) for a in while_down + after}
+            watchers = [Watcher(f"ticket {t.number}", base, f"/ws/queue/tickets/{t.public_id}/",
+                                f"/api/v1/queue/tickets/{t.public_id}", _ticket_view,
+                                patients[t.appointment_id].cookies["sessionid"]) for t in early]
+            watchers.append(Watcher("board", base, f"/ws/queue/boards/{c.department.public_id}/",
+                                    f"/api/v1/queue/boards/{c.department.public_id}", _board_view))
+            watchers.append(Watcher("console", base, f"/ws/queue/console/{point.public_id}/",
+                                    f"/api/v1/queue/console/{point.public_id}", _console_view,
+                                    desk.cookies["sessionid"]))
+            truth_client = {w.name: (patients[t.appointment_id] if w.name.startswith("ticket") else desk)
+                            for w, t in zip(watchers, [*early, None, None], strict=True)}
+
+            loop_ready = threading.Event()
+            holder = {}
+
+            def watch_all():
+                async def main():
+                    holder["loop"], holder["stopping"] = asyncio.get_running_loop(), asyncio.Event()
+                    loop_ready.set()
+
+                    async def close_all():  # the test is over: the pages are closed
+                        await holder["stopping"].wait()
+                        for w in watchers:
+                            if w.ws is not None:
+                                await w.ws.close()
+                    await asyncio.gather(*(w.run(holder["stopping"]) for w in watchers), close_all())
+                asyncio.run(main())
+
+            pages = threading.Thread(target=watch_all, daemon=True)
+            pages.start()
+            loop_ready.wait(timeout=30)
+
+            def stopping() -> None:
+                if pages.is_alive():
+                    holder["loop"].call_soon_threadsafe(holder["stopping"].set)
+
+            def behind() -> list[str]:
+                """The pages whose view differs from what the server says now (read fresh over HTTP)."""
+                late = []
+                for w in watchers:
+                    truth = w.view_of(truth_client[w.name].get(w.snapshot_path).json())
+                    if w.view != truth:
+                        late.append(f"{w.name}: shows {w.view}, truth {truth}")
+                return late
+
+            def all_caught_up(stage: str) -> None:
+                last = {}
+
+                def check():
+                    last["behind"] = behind()
+                    return not last["behind"] and all(w.connected for w in watchers)
+                try:
+                    servers.wait_until(check, timeout=120, interval=0.2, message=stage)
+                except TimeoutError as exc:
+                    raise AssertionError(f"{stage}: {last.get('behind')}, connected "
+                                         f"{[w.name for w in watchers if w.connected]}") from exc
+
+            all_caught_up("every page showing the queue before the restart")
+            hellos_before = [w.hellos for w in watchers]
+
+            servers.stop(redis)  # Redis goes away (shutdown on SIGTERM, as a restart does)
+            for appointment in while_down:
+                ticket = call(patients[appointment.pk], "POST", "/api/v1/queue/check-in",
+                              json={"appointment": str(appointment.public_id)})
+                assert ticket["live"] == "delayed"
+            call(desk, "POST", f"/api/v1/queue/console/{point.public_id}/call-next")  # R001 is called
+            servers.wait_until(lambda: not any(w.connected for w in watchers), timeout=60, interval=0.1,
+                               message="every page saying it is reconnecting while Redis is down")
+
+            redis = _redis_server(port, servers.register_log(request.node, tmp_path / "redis-2.log"))  # same port
+            all_caught_up("every page catching up after Redis came back")
+            state_after_restart = {w.name: w.view for w in watchers}
+
+            for appointment in after:
+                call(patients[appointment.pk], "POST", "/api/v1/queue/check-in",
+                     json={"appointment": str(appointment.public_id)})
+            call(desk, "POST", f"/api/v1/queue/console/{point.public_id}/tickets/{early[0].public_id}/complete")
+            call(desk, "POST", f"/api/v1/queue/console/{point.public_id}/call-next")  # R002 is called
+            all_caught_up("every page following the changes made after the restart")
+            final = {w.name: w.snapshot for w in watchers}
+            stopping()
+            pages.join(timeout=60)
+    finally:
+        if stopping is not None:
+            stopping()
+        servers.stop(redis)
+
+    assert [a for a in answers if a[2] >= 400] == []
+    # After the restart each page had caught up with what happened while Redis was down...
+    assert [v[1:3] for k, v in state_after_restart.items() if k.startswith("ticket")] == [
+        ("called", None), ("waiting", 0), ("waiting", 1)]
+    assert state_after_restart["console"][1:4] == ("R001", ["R002", "R003", "R004", "R005"], 4)
+    # ... by reconnecting: the server closed each socket with 4503 (reconnect and resync) and each said hello again.
+    assert all(w.close_codes[0] == 4503 for w in watchers), {w.name: w.close_codes for w in watchers}
+    assert all(w.hellos > before for w, before in zip(watchers, hellos_before, strict=True))
+    # And the end state, as the pages show it.
+    assert [(s["number"], s["status"], s["people_ahead"]) for k, s in final.items() if k.startswith("ticket")] == [
+        ("R001", "done", None), ("R002", "called", None), ("R003", "waiting", 0)]
+    assert final["board"]["rooms"][0]["now"][0]["number"] == "R002"
+    assert [r["number"] for r in final["board"]["rooms"][0]["next"]] == ["R003", "R004", "R005"]
+    assert final["console"]["counts"]["waiting"] == 5 and final["console"]["live"] == "live"
+
+    # The database: exactly one ticket per check-in, numbered in order, none lost and none twice.
+    tickets = list(QueueTicket.objects.filter(service_point=point).order_by("number")
+                   .values_list("appointment_id", "number", "status"))
+    expected_appointments = [t.appointment_id for t in early] + [a.pk for a in while_down + after]
+    assert sorted(a for a, _, _ in tickets) == sorted(expected_appointments)
+    assert [n for _, n, _ in tickets] == [f"R{i:03d}" for i in range(1, 8)]
+    assert [s for _, _, s in tickets] == ["done", "called", "waiting", "waiting", "waiting", "waiting", "waiting"]
+    statuses = dict(Appointment.objects.filter(pk__in=expected_appointments).values_list("pk", "status"))
+    assert statuses == {pk: AppointmentStatus.COMPLETED if pk == early[0].appointment_id else AppointmentStatus.CHECKED_IN
+                        for pk in expected_appointments}
+    print(f"\nRedis restart: {len(watchers)} pages, {len(answers)} requests (2 check-ins and a call while Redis was "
+          f"down), close codes {sorted({c for w in watchers for c in w.close_codes if c})}, hellos "
+          f"{[w.hellos for w in watchers]}, {len(tickets)} tickets")
 
 
 # --- 4. PostgreSQL restarted during ingest -------------------------------------------------------------------------

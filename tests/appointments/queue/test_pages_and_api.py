@@ -177,7 +177,7 @@ def test_front_desk_checks_in_with_a_priority_and_registers_a_walk_in():
 def test_a_channel_layer_that_is_down_does_not_fail_the_call(settings, run_on_commit, caplog):
     nowhere = {"hosts": ["redis://127.0.0.1:1/0"]}
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": nowhere},
-                               "queue": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": nowhere}}
+                               "queue": {"BACKEND": "core.channel_layers.ResyncingPubSubChannelLayer", "CONFIG": nowhere}}
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()
