@@ -110,7 +110,7 @@ class _Shard(RedisSingleShardConnection):
                     self._receive_message(await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1))
                 else:
                     await asyncio.sleep(0.1)
-            except (asyncio.CancelledError, asyncio.TimeoutError, GeneratorExit):
+            except (TimeoutError, asyncio.CancelledError, GeneratorExit):
                 raise
             except CONNECTION_ERRORS as exc:
                 async with self._lock:

@@ -81,6 +81,16 @@ def asgi_server(log_path: Path, **env: str):
             stop(process)
 
 
+def redis_server(port: int, log_path: Path) -> subprocess.Popen:
+    """A private redis-server on `port`, for one test alone (the run's shared Redis is never touched). No persistence:
+    stopped and started again on the same port it comes back empty, as a restarted cache does. The caller stops it."""
+    log = open(log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--daemonize", "no"], stdout=log, stderr=subprocess.STDOUT)
+    wait_for_port(port, process=process)
+    return process
+
+
 def celery_worker(log_path: Path, *, concurrency: int = 1, **env: str) -> subprocess.Popen:
     """Start a real Celery worker process on this run's database and Redis. The caller stops it.
 

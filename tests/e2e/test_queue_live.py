@@ -3,12 +3,15 @@ patient's ticket page (phone) and the department's display board both change. Re
 test database (Redis layer when REDIS_URL is set). Screenshots under the test output."""
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from appointments.queue import services
+from tests import servers
 from tests.appointments.queue import world
 from tests.e2e.conftest import DESK, PHONE
 from tests.e2e.signin import sign_in as two_step_sign_in
+from tests.services import require_redis
 
 PASSWORD = "Quiet-River-2024"  # tests.appointments.factories.user
 
@@ -104,3 +107,48 @@ def test_a_phone_that_loses_its_connection_says_so_and_then_shows_the_right_stat
     expect(phone.get_by_test_id("ticket-ahead")).to_have_text("You are next.")
     expect(phone.get_by_test_id("live-state")).to_be_hidden()
     assert "Reconnecting…" in phone.evaluate("window.__liveStates")
+
+
+def test_a_phone_says_updates_are_delayed_while_redis_restarts_and_then_shows_the_right_state(
+        request, transactional_db, new_context, screens):
+    """Daphne on a private Redis that the test stops and starts again (the run's shared Redis is never touched). The
+    server closes the socket with 4503 when its channel layer loses Redis: the page says it is reconnecting and, from a
+    fresh read, that live updates are delayed; a patient called meanwhile is shown as soon as Redis is back, without a
+    reload (core/channel_layers.py, static/js/queue-live.js)."""
+    require_redis()
+    port = servers.free_port()
+    redis = servers.redis_server(port, servers.register_log(request.node, screens / "redis.log"))
+    env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "TIME_ZONE": settings.TIME_ZONE}
+    try:
+        with servers.asgi_server(screens / "daphne.log", **env) as url:
+            c = world.clinic(prefix="A", room_name="3诊室")
+            s = world.slot_at(c, world.soon(30))
+            first = world.checked_in(c, world.booked(c, s))
+            mine = world.checked_in(c, world.booked(c, s))
+            phone = new_context(**PHONE).new_page()
+            sign_in(phone, url, world.account_of(c, mine.appointment).phone, f"/queue/tickets/{mine.public_id}/")
+            expect(phone.get_by_test_id("ticket-ahead")).to_have_text("1 person ahead of you")
+            expect(phone.get_by_test_id("live-delayed")).to_have_count(0)
+            expect(phone.locator("[data-live]")).to_have_attribute("data-live-connected", "true")  # socket open
+            mark_no_reload(phone)
+            phone.evaluate("""() => {
+                const line = document.querySelector('[data-testid="live-state"]');
+                window.__liveStates = [];
+                new MutationObserver(() => { if (!line.hidden) { window.__liveStates.push(line.textContent); } })
+                    .observe(line, {attributes: true, childList: true, characterData: true, subtree: true});
+            }""")
+
+            servers.stop(redis)
+            expect(phone.get_by_test_id("live-delayed")).to_be_visible()
+            assert "Reconnecting…" in phone.evaluate("window.__liveStates")
+            phone.screenshot(path=str(screens / "01-redis-down-360.png"), full_page=True)
+            services.queue_call_next(service_point=first.service_point, by=c.doctor.user)  # its nudge is lost
+
+            redis = servers.redis_server(port, servers.register_log(request.node, screens / "redis-again.log"))
+            expect(phone.get_by_test_id("ticket-ahead")).to_have_text("You are next.", timeout=60_000)
+            expect(phone.get_by_test_id("live-state")).to_be_hidden()
+            expect(phone.get_by_test_id("live-delayed")).to_have_count(0)
+            phone.screenshot(path=str(screens / "02-redis-back-360.png"), full_page=True)
+            assert still_same_document(phone)
+    finally:
+        servers.stop(redis)

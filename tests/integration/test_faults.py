@@ -134,15 +134,6 @@ def test_worker_killed_mid_delivery_sends_every_email_after_restart(request, tmp
 
 # --- 2. Redis stopped altogether ---------------------------------------------------------------------------------
 
-def _redis_server(port: int, log_path: Path) -> subprocess.Popen:
-    """A private redis-server on `port`, for this test alone (the run's shared Redis is never touched)."""
-    log = open(log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--daemonize", "no"], stdout=log, stderr=subprocess.STDOUT)
-    servers.wait_for_port(port, process=process)
-    return process
-
-
 CSRF = "f" * 32  # any 32 letters/digits are a valid CSRF secret; sent as cookie and header alike
 
 
@@ -173,7 +164,7 @@ def test_redis_down_booking_payment_and_check_in_succeed_and_the_work_is_sent_wh
     port = servers.free_port()
     redis_url = f"redis://127.0.0.1:{port}/0"
     env = {"REDIS_URL": redis_url, "REGISTRATION_FEES": "attending=25"}
-    redis = _redis_server(port, servers.register_log(request.node, tmp_path / "redis.log"))
+    redis = servers.redis_server(port, servers.register_log(request.node, tmp_path / "redis.log"))
     c = world.clinic()
     slot = world.slot_at(c, world.soon(20))
     account, person = world.factories.account_with_patient()
@@ -232,7 +223,7 @@ def test_redis_down_booking_payment_and_check_in_succeed_and_the_work_is_sent_wh
     assert notifications >= 1
 
     # Redis is back on the same address: a worker starts, the outbox flush sends what was kept.
-    redis = _redis_server(port, servers.register_log(request.node, tmp_path / "redis-2.log"))
+    redis = servers.redis_server(port, servers.register_log(request.node, tmp_path / "redis-2.log"))
     worker_log = servers.register_log(request.node, tmp_path / "worker.log")
     worker = servers.celery_worker(worker_log, REDIS_URL=redis_url)
     try:
@@ -367,7 +358,7 @@ def test_redis_restarted_while_pages_watch_the_queue_every_page_resyncs_and_no_c
     settings.TIME_ZONE = world.daytime_zone()  # "in 30 minutes" stays today at any hour
     port = servers.free_port()
     env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "TIME_ZONE": settings.TIME_ZONE}
-    redis = _redis_server(port, servers.register_log(request.node, tmp_path / "redis.log"))
+    redis = servers.redis_server(port, servers.register_log(request.node, tmp_path / "redis.log"))
 
     c = world.clinic(prefix="R", room_name="5诊室")
     slot = world.slot_at(c, world.soon(30), capacity=20)
@@ -459,7 +450,7 @@ def test_redis_restarted_while_pages_watch_the_queue_every_page_resyncs_and_no_c
             servers.wait_until(lambda: not any(w.connected for w in watchers), timeout=60, interval=0.1,
                                message="every page saying it is reconnecting while Redis is down")
 
-            redis = _redis_server(port, servers.register_log(request.node, tmp_path / "redis-2.log"))  # same port
+            redis = servers.redis_server(port, servers.register_log(request.node, tmp_path / "redis-2.log"))  # same port
             all_caught_up("every page catching up after Redis came back")
             state_after_restart = {w.name: w.view for w in watchers}
 
