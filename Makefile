@@ -68,8 +68,8 @@ lint: setup
 	$(VENV)/bin/ruff format --check . || true
 
 messages: setup
-	$(PY) manage.py makemessages --locale zh_Hans --ignore "$(VENV)/*" --ignore "var/*" --no-obsolete
-	$(PY) manage.py makemessages --locale zh_Hans --domain djangojs --ignore "$(VENV)/*" --ignore "var/*" --ignore "static/vendor/*"
+	$(PY) manage.py makemessages --locale zh_Hans --ignore "$(VENV)/*" --ignore "var/*" --ignore "node_modules/*" --no-obsolete
+	$(PY) manage.py makemessages --locale zh_Hans --domain djangojs --ignore "$(VENV)/*" --ignore "var/*" --ignore "node_modules/*" --ignore "static/vendor/*"
 	$(PY) manage.py compilemessages --locale zh_Hans --ignore "$(VENV)/*"
 
 clean:
