@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests import servers
 from tests.servers import asgi_server
 from tests.services import CHROMIUM_ARGS, require_chromium
 
@@ -64,3 +65,19 @@ def phone_page(new_context):
 def desk_page(new_context):
     """A 1280×800 desktop, as at a hospital counter."""
     return new_context(**DESK).new_page()
+
+
+@pytest.fixture
+def worker(live_url, screens):
+    """With Redis, background work (slot generation, scoring, refunds, the sandbox's notifications) runs in a real
+    Celery worker on the test database, as deployed; without, the process that asks runs it in-process after commit.
+    The worker's log is saved beside the screenshots."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    process = servers.celery_worker(screens / "celery-worker.log")
+    try:
+        servers.wait_for_worker(process)
+        yield process
+    finally:
+        servers.stop(process, timeout=20)

@@ -4,14 +4,12 @@ their slots and watches the progress bar (the work done by a real Celery worker)
 period and downloads the Excel export, whose figures are checked. Real Chromium against daphne on the test database.
 """
 
-import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from appointments.localtime import hospital_today
 from appointments.models import DoctorProfile, ScheduleTemplate, Slot
-from tests import servers
 from tests.backoffice import world
 from tests.e2e.conftest import DESK
 from tests.e2e.signin import sign_in
@@ -19,18 +17,6 @@ from tests.e2e.signin import sign_in
 PASSWORD = "Quiet-River-2024"  # tests.appointments.factories.user
 
 
-@pytest.fixture
-def worker(live_url, screens):
-    """With Redis, slot generation runs in a real worker (as deployed); without, the server runs it in-process."""
-    if not settings.REDIS_URL:
-        yield None
-        return
-    process = servers.celery_worker(screens / "celery-worker.log")
-    try:
-        servers.wait_for_worker(process)
-        yield process
-    finally:
-        servers.stop(process, timeout=20)
 
 
 def test_administrator_adds_a_doctor_generates_slots_and_exports_the_dashboard(live_url, worker, new_context, screens):

@@ -16,8 +16,6 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from appointments import services as booking_services
@@ -50,19 +48,6 @@ PASSWORD = "Quiet-River-2024"  # tests.appointments.factories.user
 REASON = "Dr 林 is ill today"
 
 
-@pytest.fixture
-def worker(live_url, screens):
-    """With Redis, slot generation, refunds and the sandbox's notifications run in a real worker (as deployed);
-    without, the process that asks runs them in-process after commit."""
-    if not settings.REDIS_URL:
-        yield None
-        return
-    process = servers.celery_worker(screens / "celery-worker.log")
-    try:
-        servers.wait_for_worker(process)
-        yield process
-    finally:
-        servers.stop(process, timeout=20)
 
 
 def book_and_pay(slot: Slot, base_url: str, *, pay_it: bool = True):

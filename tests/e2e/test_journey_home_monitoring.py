@@ -25,7 +25,7 @@ from telemonitor.services import plans
 from tests import servers
 from tests.conftest import PASSWORD, UserFactory
 from tests.e2e.conftest import DESK, PHONE
-from tests.e2e.test_monitoring_live import scorer, sign_in  # noqa: F401 - scorer is a fixture used here
+from tests.e2e.test_monitoring_live import sign_in
 
 PHONE_WIDTH = PHONE["viewport"]["width"]
 SERIAL = "HW-20461"
@@ -57,7 +57,7 @@ def device_app(live_url: str, code: str, screens) -> tuple[int, int]:
 
 
 def test_patient_pairs_a_home_device_on_her_phone_and_its_worsening_readings_alert_her_doctor_live(
-        live_url, scorer, new_context, screens):  # noqa: F811 - the fixture imported above
+        live_url, worker, new_context, screens):
     account = patient_sign_up(name="钱秀英", phone="13855550042", email="qian@example.test", password=PASSWORD,
                               sex="female", date_of_birth=date(1951, 6, 12))
     patient = account.own_patient

@@ -5,8 +5,6 @@ Real Chromium, daphne on the test database (with REDIS_URL: Redis layer and a re
 import io
 from datetime import date, timedelta
 
-import pytest
-from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
@@ -15,7 +13,6 @@ from records.services import patient_sign_up
 from telemonitor.models import Alert
 from telemonitor.services import plans
 from telemonitor.services.alerts import alerts_escalate
-from tests import servers
 from tests.conftest import PASSWORD, UserFactory
 from tests.e2e.conftest import DESK, PHONE
 from tests.e2e.signin import sign_in as two_step_sign_in
@@ -26,21 +23,9 @@ def sign_in(page: Page, live_url: str, login: str, next_path: str) -> None:
     two_step_sign_in(page, live_url, login, PASSWORD, next_path)
 
 
-@pytest.fixture
-def scorer(live_url, screens):
-    """With Redis, scoring runs in a real worker (as deployed); without, the server scores in-process."""
-    if not settings.REDIS_URL:
-        yield None
-        return
-    worker = servers.celery_worker(screens / "celery-worker.log")
-    try:
-        servers.wait_for_worker(worker)
-        yield worker
-    finally:
-        servers.stop(worker, timeout=20)
 
 
-def test_simulated_deterioration_reaches_the_doctors_queue_live_and_the_patient_gets_advice(live_url, scorer,
+def test_simulated_deterioration_reaches_the_doctors_queue_live_and_the_patient_gets_advice(live_url, worker,
                                                                                           new_context, screens):
     account = patient_sign_up(name="赵大爷", phone="13855550001", email="zhao@example.test", password=PASSWORD,
                               sex="male", date_of_birth=date(1948, 3, 1))

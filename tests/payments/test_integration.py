@@ -148,37 +148,3 @@ def test_deductible_and_cap_count_the_years_earlier_claims(run_on_commit):
     balance = invoice_balance(invoice=second)
     assert invoice_balance(invoice=first).insurer_share == Decimal("50.00")
     assert (balance.insurer_share, balance.patient_due) == (Decimal("50.00"), Decimal("30.00"))
-
-
-def test_a_pre_authorised_registration_confirms_the_booking_and_is_captured_after_the_visit(run_on_commit):
-    from appointments import services as booking_services
-    from appointments.models import Appointment, AppointmentStatus
-    from appointments.signals import appointment_status_changed
-    from payments.models import Payment, PaymentStatus
-    from payments.sandbox import services as sandbox
-    from payments.sandbox.models import SandboxTransaction
-
-    f.fee(FeeKind.REGISTRATION, DoctorTitle.ATTENDING, "25.00", category=LineCategory.REGISTRATION)
-    account, own = booking.account_with_patient()
-    slot = booking.slot(doc=booking.doctor(title=DoctorTitle.ATTENDING))
-    with run_on_commit():
-        appointment = booking_services.appointment_book(patient=own, slot=slot, booked_by=account)
-    invoice = invoice_for_source(source=InvoiceSource.APPOINTMENT, source_ref=appointment.public_id)
-    payment = f.checkout(invoice, capture=False)
-    sandbox.checkout_act(provider_reference=payment.provider_reference, action="pay")
-    authorise = SandboxTransaction.objects.select_related("checkout").get(kind="authorise")
-
-    with run_on_commit():
-        services.payment_notification_apply(event=sandbox.event_from_transaction(authorise))
-    appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.BOOKED
-    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.AUTHORISED
-
-    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.COMPLETED)
-    with run_on_commit():
-        appointment_status_changed.send(sender=Appointment, appointment=appointment, from_status="in_consultation",
-                                        to_status=AppointmentStatus.COMPLETED, by=None)
-
-    invoice.refresh_from_db()
-    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.CAPTURED
-    assert invoice.status == InvoiceStatus.PAID and invoice_balance(invoice=invoice).captured == Decimal("25.00")

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from appointments import services as booking_services
 from appointments.models import Appointment, AppointmentStatus, DoctorTitle
+from appointments.signals import appointment_status_changed
 from payments import services
 from payments.models import EventKind, FeeKind, InvoiceSource, InvoiceStatus, LineCategory, Payment, PaymentStatus
 from payments.sandbox import services as sandbox
@@ -36,6 +37,19 @@ def _authorised_booking(run_on_commit):
     assert appointment.status == AppointmentStatus.BOOKED
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.AUTHORISED
     return account, appointment, invoice, payment
+
+
+def test_a_pre_authorised_registration_confirms_the_booking_and_is_captured_after_the_visit(run_on_commit):
+    _account, appointment, invoice, payment = _authorised_booking(run_on_commit)  # confirmed on the authorisation
+
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.COMPLETED)
+    with run_on_commit():
+        appointment_status_changed.send(sender=Appointment, appointment=appointment, from_status="in_consultation",
+                                        to_status=AppointmentStatus.COMPLETED, by=None)
+
+    invoice.refresh_from_db()
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.CAPTURED
+    assert invoice.status == InvoiceStatus.PAID and invoice_balance(invoice=invoice).captured == Decimal("25.00")
 
 
 def test_cancelling_a_pre_authorised_booking_releases_the_money_at_the_provider(run_on_commit):
