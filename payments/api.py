@@ -19,9 +19,13 @@ from payments.models import Invoice, InvoiceStatus
 from payments.serializers import (
     CheckoutInput,
     CheckoutOutput,
+    CoverageLinkInput,
+    CoverageOutput,
     DeskPaymentInput,
+    InsuredPersonOutput,
     InvoiceDetailOutput,
     InvoiceOutput,
+    PlanOutput,
     RefundInput,
     RefundOutput,
 )
@@ -113,3 +117,56 @@ class RefundApi(APIView):
         data.is_valid(raise_exception=True)
         refund = services.refund_request(invoice=invoice, by=request.user, **data.validated_data)
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+
+
+# --- Medical insurance (医保) linked by the patient ----------------------------------------------------------------
+
+class InsurancePlanListApi(APIView):
+    """The insurance plans a patient may link."""
+
+    @extend_schema(operation_id="payments_insurance_plans", responses=PlanOutput(many=True))
+    def get(self, request):
+        return Response(PlanOutput(selectors.plans_offered(), many=True).data)
+
+
+class CoverageListApi(APIView):
+    """GET: each person on my family list with their linked insurance. POST: link a plan to one of them (the
+    insurer checks the number; the same number again answers the same coverage, 200; a new one answers 201)."""
+
+    @extend_schema(operation_id="payments_coverages", responses=InsuredPersonOutput(many=True))
+    def get(self, request):
+        people = selectors.coverages_by_person(user=request.user)
+        return Response(InsuredPersonOutput([{"patient": person, "insurance_number": person.insurance_number,
+                                              "coverages": coverages} for person, coverages in people], many=True).data)
+
+    @extend_schema(operation_id="payments_coverage_link", request=CoverageLinkInput,
+                   responses={200: CoverageOutput, 201: CoverageOutput, **PROBLEMS})
+    def post(self, request):
+        data = CoverageLinkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        patient = selectors.person_get(user=request.user, public_id=values["patient"])
+        plan = selectors.plans_offered().filter(code=values["plan"]).first()
+        errors = {}
+        if patient is None:
+            errors["patient"] = [_("Choose one of the people on your family list.")]
+        if plan is None:
+            errors["plan"] = [_("Choose one of the plans offered.")]
+        if errors:
+            raise ValidationFailed(errors=errors)
+        before = set(patient.coverages.values_list("pk", flat=True))
+        coverage = services.coverage_link(patient=patient, plan=plan, member_number=values["member_number"],
+                                          by=request.user)
+        return Response(CoverageOutput(coverage).data,
+                        status=status.HTTP_200_OK if coverage.pk in before else status.HTTP_201_CREATED)
+
+
+class CoverageUnlinkApi(APIView):
+    """End a linked coverage today (it stays in the history). 404 unless it is of someone on my family list."""
+
+    @extend_schema(operation_id="payments_coverage_unlink", request=None, responses={200: CoverageOutput, **PROBLEMS})
+    def post(self, request, public_id):
+        coverage = selectors.coverage_get(user=request.user, public_id=public_id)
+        if coverage is None:
+            raise NotFound(_("We could not find this insurance."))
+        return Response(CoverageOutput(services.coverage_unlink(coverage=coverage, by=request.user)).data)

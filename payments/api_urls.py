@@ -8,5 +8,8 @@ urlpatterns = [
     path("invoices/<uuid:public_id>/checkout", api.CheckoutApi.as_view(), name="api-payments-checkout"),
     path("invoices/<uuid:public_id>/desk-payments", api.DeskPaymentApi.as_view(), name="api-payments-desk-payment"),
     path("invoices/<uuid:public_id>/refunds", api.RefundApi.as_view(), name="api-payments-refund"),
+    path("insurance-plans", api.InsurancePlanListApi.as_view(), name="api-payments-insurance-plans"),
+    path("coverages", api.CoverageListApi.as_view(), name="api-payments-coverages"),
+    path("coverages/<uuid:public_id>/unlink", api.CoverageUnlinkApi.as_view(), name="api-payments-coverage-unlink"),
     path("notifications/<slug:provider>", webhooks.notification_receive, name="api-payments-notification"),
 ]

@@ -6,22 +6,46 @@ would give:
 - a claim that would take the coverage past the plan's annual cap with the claims it already settled this year;
 - a claim whose coverage is no longer valid on the day it is decided;
 - any claim of a member number starting with ``REJECT`` (a test switch for testers, documented in docs/payments.md).
+
+It also answers whether a member number belongs to a plan (``verify_member``, asked when a patient links their
+insurance): every number is a member except those starting with ``000`` ("not a member of this plan"), a
+deterministic rule for testers, documented in docs/payments.md.
+
+An adapter has ``name``, ``decide(claim) -> ClaimDecision`` and ``verify_member(plan, member_number) ->
+MemberCheck`` (the ``InsurerAdapter`` protocol).
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments.models import ClaimStatus, InsuranceClaim
+from payments.models import ClaimStatus, InsuranceClaim, InsurancePlan
 
 
 @dataclass(frozen=True)
 class ClaimDecision:
     settled: bool
     message: str = ""
+
+
+@dataclass(frozen=True)
+class MemberCheck:
+    """The insurer's answer to "is this number a member of this plan?"; `message` says why not."""
+
+    is_member: bool
+    message: str = ""
+
+
+class InsurerAdapter(Protocol):
+    name: str
+
+    def decide(self, claim: InsuranceClaim) -> ClaimDecision: ...
+
+    def verify_member(self, plan: InsurancePlan, member_number: str) -> MemberCheck: ...
 
 
 class SandboxInsurer:
@@ -42,11 +66,17 @@ class SandboxInsurer:
                 return ClaimDecision(False, _("The annual cap of the plan has been reached."))
         return ClaimDecision(True, _("Settled"))
 
+    def verify_member(self, plan: InsurancePlan, member_number: str) -> MemberCheck:
+        """Everyone is a member, except numbers starting with ``000`` (the testers' switch for "not a member")."""
+        if member_number.startswith("000"):
+            return MemberCheck(False, _("The insurer says this number is not a member of %(plan)s.") % {"plan": plan.name})
+        return MemberCheck(True)
 
-_INSURERS = {"sandbox": SandboxInsurer()}
+
+_INSURERS: dict[str, InsurerAdapter] = {"sandbox": SandboxInsurer()}
 
 
-def insurer_get(name: str):
+def insurer_get(name: str) -> InsurerAdapter:
     try:
         return _INSURERS[name]
     except KeyError:

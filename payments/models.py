@@ -131,6 +131,7 @@ class InsuranceRatio(models.Model):
 class Coverage(models.Model):
     """A patient's membership of a plan (参保), valid between two dates."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey("records.Patient", on_delete=models.PROTECT, related_name="coverages")
     plan = models.ForeignKey(InsurancePlan, on_delete=models.PROTECT, related_name="coverages")
     member_number = models.CharField(_("member number"), max_length=40)

@@ -12,12 +12,15 @@ from uuid import UUID
 
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 from payments.models import (
     ClaimStatus,
+    Coverage,
     EventKind,
     InsuranceClaim,
+    InsurancePlan,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -164,3 +167,35 @@ def invoice_get(*, user: User, public_id: UUID) -> Invoice | None:
 def invoice_for_source(*, source: str, source_ref: UUID) -> Invoice | None:
     """The live (not void) invoice of a source item, if any."""
     return Invoice.objects.filter(source=source, source_ref=source_ref).exclude(status=InvoiceStatus.VOID).first()
+
+
+# --- Medical insurance linked by patients --------------------------------------------------------------------------
+
+def plans_offered() -> QuerySet[InsurancePlan]:
+    """The plans a patient may link (active ones)."""
+    return InsurancePlan.objects.filter(is_active=True).order_by("name", "code")
+
+
+def coverages_by_person(*, user: User) -> list[tuple[Patient, list[Coverage]]]:
+    """Each person on `user`'s family list (themselves first, then by name) with their coverages not ended before
+    today, newest first. Two queries."""
+    people = list(patients_of_account(user).order_by("name", "pk"))
+    people.sort(key=lambda p: p.account_id != user.pk)
+    today = timezone.localdate()
+    by_patient: dict[int, list[Coverage]] = {p.pk: [] for p in people}
+    for coverage in (Coverage.objects.filter(patient_id__in=by_patient)
+                     .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+                     .select_related("plan").order_by("-valid_from", "-pk")):
+        by_patient[coverage.patient_id].append(coverage)
+    return [(p, by_patient[p.pk]) for p in people]
+
+
+def coverage_get(*, user: User, public_id: UUID) -> Coverage | None:
+    """A coverage of someone on `user`'s family list; None if not theirs or not found."""
+    return (Coverage.objects.filter(public_id=public_id, patient__in=patients_of_account(user))
+            .select_related("plan", "patient").first())
+
+
+def person_get(*, user: User, public_id: UUID) -> Patient | None:
+    """A person on `user`'s family list; None otherwise."""
+    return patients_of_account(user).filter(public_id=public_id).first()

@@ -130,3 +130,32 @@ class RefundOutput(serializers.Serializer):
     status_label = serializers.CharField(source="get_status_display")
     automatic = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+
+
+# --- Medical insurance linked by patients ----------------------------------------------------------------------------
+
+class PlanOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CoverageOutput(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    plan = PlanOutput()
+    member_number = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True)
+
+
+class InsuredPersonOutput(serializers.Serializer):
+    """A person on my family list, the insurance number in their details, and their coverages not ended."""
+
+    patient = PatientRef()
+    insurance_number = serializers.CharField(help_text="From the person's details; may be empty.")
+    coverages = CoverageOutput(many=True)
+
+
+class CoverageLinkInput(serializers.Serializer):
+    patient = serializers.UUIDField(help_text="public_id of a person on my family list.")
+    plan = serializers.CharField(max_length=40, help_text="code of an offered plan (GET insurance-plans).")
+    member_number = serializers.CharField(max_length=60, allow_blank=True)

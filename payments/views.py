@@ -8,8 +8,10 @@ never what the provider's redirect claims: while the payment is still open or pe
 status (static/js/payment-status.js) and offers a reload link.
 """
 
+import contextlib
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,12 +21,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role
 from appointments.selectors import access_appointment, patient_search
-from core.errors import ApplicationError
+from core.errors import ApplicationError, ValidationFailed
 from payments import receipts, selectors, services
 from payments.models import (
     LIVE_PAYMENT_STATUSES,
@@ -204,6 +207,91 @@ def appointment_pay(request: HttpRequest, public_id) -> HttpResponse:
 def appointment_pay_url(*, appointment) -> str:
     """appointments.payment_link resolver (registered in PaymentsConfig.ready)."""
     return reverse("payments:appointment_pay", args=[appointment.public_id])
+
+
+# --- Medical insurance (医保) linked by the patient ------------------------------------------------------
+
+class CoverageLinkForm(forms.Form):
+    """Whose insurance, which plan, the member number. The choices are the user's family list and the plans
+    offered; the rules (number format, the insurer's check, a number already linked) are the service's."""
+
+    person = forms.ChoiceField(label=gettext_lazy("Who is insured"))
+    plan = forms.ChoiceField(label=gettext_lazy("Insurance plan"))
+    member_number = forms.CharField(label=gettext_lazy("Member number"), max_length=60,
+                                    help_text=gettext_lazy("As printed on the medical insurance card (医保卡)."),
+                                    widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}))
+    bill = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, people, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [(str(p.public_id), p.name) for p in people]
+        self.fields["plan"].choices = [(p.code, p.name) for p in plans]
+
+
+def _insurance_page(request: HttpRequest, form: CoverageLinkForm, people, status: int = 200) -> HttpResponse:
+    return render(request, "payments/insurance.html", {"form": form, "people": people}, status=status)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def insurance(request: HttpRequest) -> HttpResponse:
+    """Medical insurance (医保): each person on my family list with their linked plans, and a form to link one
+    (the person and the member number prefilled from ?person=, the number from their details when given)."""
+    people = selectors.coverages_by_person(user=request.user)
+    plans = list(selectors.plans_offered())
+    patients = [person for person, _coverages in people]
+    if request.method == "POST":
+        form = CoverageLinkForm(request.POST, people=patients, plans=plans)
+        if form.is_valid():
+            data = form.cleaned_data
+            patient = next(p for p in patients if str(p.public_id) == data["person"])
+            plan = next(p for p in plans if p.code == data["plan"])
+            try:
+                coverage = services.coverage_link(patient=patient, plan=plan, member_number=data["member_number"],
+                                                  by=request.user)
+            except ValidationFailed as error:
+                for field, field_errors in (error.errors or {}).items():
+                    for message in field_errors:
+                        form.add_error(field if field in form.fields else None, message)
+                if not error.errors:
+                    form.add_error(None, error.message)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("%(plan)s is linked for %(name)s. Bills still to pay now show what "
+                                            "insurance pays.") % {"plan": coverage.plan.name, "name": patient.name})
+                bill = data.get("bill") and selectors.invoice_get(user=request.user, public_id=data["bill"])
+                if bill:
+                    return redirect("payments:bill", public_id=bill.public_id)
+                return redirect("payments:insurance")
+        return _insurance_page(request, form, people, status=400)
+    bill = None
+    with contextlib.suppress(ValueError):
+        bill = selectors.invoice_get(user=request.user, public_id=uuid.UUID(request.GET.get("bill", "")))
+    wanted = request.GET.get("person") or (str(bill.patient.public_id) if bill else "")
+    chosen = next((p for p in patients if str(p.public_id) == wanted), patients[0] if patients else None)
+    initial = {"person": str(chosen.public_id) if chosen else "",
+               "member_number": chosen.insurance_number if chosen else "",
+               "plan": plans[0].code if len(plans) == 1 else "", "bill": bill.public_id if bill else None}
+    return _insurance_page(request, CoverageLinkForm(initial=initial, people=patients, plans=plans), people)
+
+
+@login_required
+@require_POST
+def insurance_unlink(request: HttpRequest, public_id) -> HttpResponse:
+    """End a linked coverage today (it stays in the history; today's bills may still use it)."""
+    coverage = selectors.coverage_get(user=request.user, public_id=_uuid(public_id))
+    if coverage is None:
+        raise Http404
+    try:
+        services.coverage_unlink(coverage=coverage, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(plan)s of %(name)s is unlinked. It ends today.")
+                         % {"plan": coverage.plan.name, "name": coverage.patient.name})
+    return redirect("payments:insurance")
 
 
 # --- The front desk ---------------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ def id_pools(h: Hospital) -> dict[str, list]:
         "boards": [h.department.public_id],
         "console": [point.public_id],
         "invoices": [h.extra["invoice"].public_id],
+        "coverages": [h.extra["coverage"].public_id],
     }
 
 

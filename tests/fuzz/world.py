@@ -141,10 +141,15 @@ def hospital() -> Hospital:
 
     invoice = payments_services.invoice_create(patient=a_self, source="manual", description="挂号费", lines=[
         payments_services.LineSpec(category="drug", description="阿莫西林", unit_price=Decimal("12.50"), quantity=2)])
+    from payments.models import Coverage, InsurancePlan  # A's parent's linked insurance, to list and unlink
+
+    plan, _created = InsurancePlan.objects.get_or_create(code="probe-plan", defaults={"name": "城乡居民医保"})
+    coverage = Coverage.objects.create(patient=a_parent, plan=plan, member_number=f"PROBE{next(_n):06d}",
+                                       valid_from=timezone.localdate())
     return Hospital(
         department=department, other_department=other_department, carer=carer, doctor=doctor,
         nurse=_nurse_of(department), other_nurse=_nurse_of(other_department), front_desk=factories.user(Role.FRONT_DESK),
         admin=admin, a=a, a_self=a_self, a_parent=a_parent, b=b, b_self=b_self, room=room, slots=[today, *later],
         appointment_today=appointment_today, appointment_later=appointment_later, ticket=ticket, signed=signed,
         draft=draft, report=report, notification=notification, device=device, device_token=token, alert=alert,
-        extra={"drug": drug, "order": order, "invoice": invoice})
+        extra={"drug": drug, "order": order, "invoice": invoice, "coverage": coverage})

@@ -128,6 +128,8 @@ MAKERS = {
     "payments:status": lambda h: [{"public_id": h.extra["invoice"].public_id}],
     "payments:receipt": lambda h: [{"public_id": h.extra["invoice"].public_id}],
     "payments:appointment_pay": lambda h: [{"public_id": h.appointment_later.public_id}],
+    "payments:insurance_unlink": lambda h: [{"public_id": h.extra["coverage"].public_id}],
+    "api-payments-coverage-unlink": lambda h: [{"public_id": h.extra["coverage"].public_id}],
     "payments:desk_patient": lambda h: [{"public_id": h.a_self.public_id}],
     "payments:desk_record": lambda h: [{"public_id": h.extra["invoice"].public_id}],
     "payments_sandbox:checkout": lambda h: [{"provider_reference": _sandbox_checkout(h).provider_reference}],
