@@ -7,11 +7,13 @@ would give:
 - a claim whose coverage is no longer valid on the day it is decided;
 - any claim of a member number starting with ``REJECT`` (a test switch for testers, documented in docs/payments.md).
 
-It also answers whether a member number belongs to a plan (``verify_member``, asked when a patient links their
-insurance): every number is a member except those starting with ``000`` ("not a member of this plan"), a
-deterministic rule for testers, documented in docs/payments.md.
+It also answers whether a member number is a member of a plan and belongs to the patient it is being linked to
+(``verify_member``, asked when a patient links their insurance; a real platform matches the card holder's name and
+national id, so that nobody can link a stranger's card to their family): the sandbox takes every number as a member
+of the patient except those starting with ``000`` ("not a member of this plan"), a deterministic rule for testers,
+documented in docs/payments.md.
 
-An adapter has ``name``, ``decide(claim) -> ClaimDecision`` and ``verify_member(plan, member_number) ->
+An adapter has ``name``, ``decide(claim) -> ClaimDecision`` and ``verify_member(plan, member_number, *, patient) ->
 MemberCheck`` (the ``InsurerAdapter`` protocol).
 """
 
@@ -24,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments.models import ClaimStatus, InsuranceClaim, InsurancePlan
+from records.models import Patient
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class ClaimDecision:
 
 @dataclass(frozen=True)
 class MemberCheck:
-    """The insurer's answer to "is this number a member of this plan?"; `message` says why not."""
+    """The insurer's answer to "is this number a member of this plan, and is it this patient's?"; `message` says
+    why not."""
 
     is_member: bool
     message: str = ""
@@ -45,7 +49,7 @@ class InsurerAdapter(Protocol):
 
     def decide(self, claim: InsuranceClaim) -> ClaimDecision: ...
 
-    def verify_member(self, plan: InsurancePlan, member_number: str) -> MemberCheck: ...
+    def verify_member(self, plan: InsurancePlan, member_number: str, *, patient: Patient) -> MemberCheck: ...
 
 
 class SandboxInsurer:
@@ -66,8 +70,9 @@ class SandboxInsurer:
                 return ClaimDecision(False, _("The annual cap of the plan has been reached."))
         return ClaimDecision(True, _("Settled"))
 
-    def verify_member(self, plan: InsurancePlan, member_number: str) -> MemberCheck:
-        """Everyone is a member, except numbers starting with ``000`` (the testers' switch for "not a member")."""
+    def verify_member(self, plan: InsurancePlan, member_number: str, *, patient: Patient) -> MemberCheck:
+        """Every number is the patient's, except those starting with ``000`` (the testers' switch for "not a
+        member"); the sandbox has no register of card holders to match `patient` against."""
         if member_number.startswith("000"):
             return MemberCheck(False, _("The insurer says this number is not a member of %(plan)s.") % {"plan": plan.name})
         return MemberCheck(True)

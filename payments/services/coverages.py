@@ -5,9 +5,9 @@ Who may: the account holders of the patient, i.e. the patient is on their family
 (``payments.selectors.patients_of_account``, the rule that decides whose bills a user sees and pays). Front desk
 staff edit coverages in the admin.
 
-Linking asks the plan's insurer adapter whether the number is a member of the plan (``verify_member``), creates a
-Coverage valid from today, then splits again the patient's issued bills nobody has started paying, so their page
-and their checkout show what insurance pays. A member number is once per plan (a database constraint): a number
+Linking asks the plan's insurer adapter whether the number is a member of the plan and the patient's
+(``verify_member``), creates a Coverage valid from today, then splits again the patient's issued bills nobody has
+started paying, so their page and their checkout show what insurance pays. A member number is once per plan (a database constraint): a number
 already linked to another patient is refused, by a check first and by the constraint when two requests race.
 """
 
@@ -76,7 +76,7 @@ def coverage_link(*, patient: Patient, plan: InsurancePlan, member_number: str, 
             raise _taken_error()
         return _reopened(existing)
 
-    check = insurer_get(plan.insurer).verify_member(plan, number)
+    check = insurer_get(plan.insurer).verify_member(plan, number, patient=patient)
     if not check.is_member:
         raise ValidationFailed(errors={"member_number": [check.message or _("The insurer does not know this number.")]})
 

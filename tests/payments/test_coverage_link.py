@@ -128,7 +128,7 @@ class RacingInsurer:
     def decide(self, claim):  # pragma: no cover - claims are not made here
         raise AssertionError
 
-    def verify_member(self, plan, member_number):
+    def verify_member(self, plan, member_number, *, patient):
         Coverage.objects.create(patient=self.other, plan=plan, member_number=member_number, valid_from=date(2020, 1, 1))
         return MemberCheck(True)
 
