@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 
 from appointments.localtime import hospital_zone
-from appointments.queue import services, tasks
+from appointments.queue import reminders, services
 from notifications.models import Notification
 from tests.appointments.queue import world
 from tests.appointments.test_races import race
@@ -25,10 +25,10 @@ def test_evening_reminder_comes_from_seven_pm_the_day_before_once():
     appointment = world.booked(c, s, name="赵六")
     day_before = s.starts_at.astimezone(hospital_zone()).date() - timedelta(days=1)
 
-    tasks.reminders_due(now=local(day_before, time(18, 59)))
+    reminders.reminders_due(now=local(day_before, time(18, 59)))
     assert not Notification.objects.filter(key__endswith="reminder-evening").exists()
-    tasks.reminders_due(now=local(day_before, time(19, 0)))
-    tasks.reminders_due(now=local(day_before, time(19, 1)))
+    reminders.reminders_due(now=local(day_before, time(19, 0)))
+    reminders.reminders_due(now=local(day_before, time(19, 1)))
 
     reminder = Notification.objects.get(key=f"appointment:{appointment.pk}:reminder-evening")
     assert reminder.user == world.account_of(c, appointment) and "赵六" in reminder.body
@@ -42,7 +42,7 @@ def test_one_hour_reminder_for_a_booking_not_yet_checked_in():
     waiting_at_home, already_here = world.booked(c, s), world.booked(c, s)
     world.checked_in(c, already_here)
 
-    tasks.reminders_due()
+    reminders.reminders_due()
 
     keys = set(Notification.objects.filter(key__endswith="reminder-1h").values_list("key", flat=True))
     assert keys == {f"appointment:{waiting_at_home.pk}:reminder-1h"}
@@ -54,11 +54,11 @@ def test_turn_near_goes_to_those_with_three_or_fewer_ahead_once_and_follows_the_
     c = world.clinic()
     tickets = [world.checked_in(c, world.booked(c, world.slot_at(c, world.soon(30 + i)))) for i in range(6)]
 
-    tasks.reminders_due()
-    tasks.reminders_due()
+    reminders.reminders_due()
+    reminders.reminders_due()
     told_first = set(Notification.objects.filter(kind="queue_turn_near").values_list("key", flat=True))
     services.queue_call_next(service_point=tickets[0].service_point, by=c.doctor.user)
-    tasks.turn_near_scan(service_point_id=tickets[0].service_point_id)
+    reminders.turn_near_scan(service_point_id=tickets[0].service_point_id)
 
     told_after = set(Notification.objects.filter(kind="queue_turn_near").values_list("key", flat=True))
     assert told_first == {f"appointment:{t.appointment_id}:turn-near" for t in tickets[:4]}
@@ -79,7 +79,7 @@ def test_two_reminder_jobs_at_the_same_moment_create_and_send_each_reminder_once
     moment = local(s.starts_at.astimezone(hospital_zone()).date() - timedelta(days=1), time(19, 30))
     mail.outbox.clear()
 
-    results = race(2, lambda i: tasks.reminders_due(now=moment))
+    results = race(2, lambda i: reminders.reminders_due(now=moment))
 
     assert all(isinstance(r, int) for r in results), results
     assert Notification.objects.filter(key__endswith="reminder-evening").count() == 5
