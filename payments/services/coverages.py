@@ -7,8 +7,9 @@ staff edit coverages in the admin.
 
 Linking asks the plan's insurer adapter whether the number is a member of the plan and the patient's
 (``verify_member``), creates a Coverage valid from today, then splits again the patient's issued bills nobody has
-started paying, so their page and their checkout show what insurance pays. A member number is once per plan (a database constraint): a number
-already linked to another patient is refused, by a check first and by the constraint when two requests race.
+started paying, so their page and their checkout show what insurance pays. A member number is once per plan (a
+database constraint): a number already linked to another patient is refused, by a check first and by the constraint
+when two requests race.
 """
 
 import re
