@@ -1,6 +1,6 @@
 // Doctor's console: the buttons are plain POST forms (with CSRF) that work without this script. With it, a
 // click posts in the background, shows a refusal in place, and re-reads the console (the websocket nudge
-// would too, a moment later).
+// would too, a moment later). The re-read keeps the keyboard's place: see queue-live.js (data-focus-key).
 (function () {
   "use strict";
   var root = document.querySelector("[data-live]");
@@ -12,6 +12,7 @@
     if (!form.matches("[data-console-form]")) { return; }
     event.preventDefault();
     var buttons = form.querySelectorAll("button");
+    var used = (event.submitter || form.querySelector("button")).getAttribute("data-focus-key");
     buttons.forEach(function (b) { b.disabled = true; });
     // getAttribute: the hidden input named "action" shadows the form.action property.
     fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin",
@@ -22,6 +23,6 @@
         error.textContent = data.ok ? "" : data.message;
       })
       .catch(function () { form.submit(); })
-      .then(function () { if (window.queueRefresh) { window.queueRefresh(); } });
+      .then(function () { if (window.queueRefresh) { window.queueRefresh(used || ""); } });
   });
 })();

@@ -14,6 +14,20 @@
   var socket = null;
   var loading = null;
   var again = false;
+  var focusKey = null;  // the control the page just used (queueRefresh(key)), to keep the keyboard's place
+
+  // Re-reading replaces the fragment, and the focused control with it: a keyboard user would be sent back to the
+  // top of the page. Put the focus back on the same control (data-focus-key) when it is still there and usable,
+  // else on the next thing to do (the first usable button in [data-live-focus]), else on [data-live-focus-rest].
+  function keyOf(el) {
+    return el && el !== document.body && target.contains(el) ? el.getAttribute("data-focus-key") : null;
+  }
+  function restoreFocus(key) {
+    var el = target.querySelector('[data-focus-key="' + key + '"]');
+    if (!el || el.disabled) { el = target.querySelector("[data-live-focus] button:not([disabled])"); }
+    if (!el) { el = target.querySelector("[data-live-focus-rest]"); }
+    if (el) { el.focus({ preventScroll: false }); }
+  }
 
   function gettext(s) { return window.gettext ? window.gettext(s) : s; }
 
@@ -30,13 +44,18 @@
   }
 
   // One read at a time; a nudge that arrives during a read asks for one more afterwards.
-  function refresh() {
+  function refresh(key) {
+    if (typeof key === "string") { focusKey = key; }
     if (loading) { again = true; return loading; }
     loading = fetch(root.dataset.fragmentUrl, { credentials: "same-origin", cache: "no-store",
                                                headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
-        target.innerHTML = html;  // our own server-rendered, auto-escaped template fragment
+        var key = keyOf(document.activeElement) || focusKey;
+        var hadFocus = !!key || target.contains(document.activeElement);
+        focusKey = null;
+        target.innerHTML = html;
+        if (hadFocus) { restoreFocus(key); }  // our own server-rendered, auto-escaped template fragment
         lastSeq = Math.max(lastSeq || 0, fragmentSeq());
         document.dispatchEvent(new CustomEvent("queue:refreshed", { detail: { root: root } }));
       })
