@@ -38,6 +38,48 @@
       .catch(function () {});
   }
 
+  // Re-reading replaces the queue, and with it a note being typed and the focused control. New alerts must show at
+  // once (a doctor may be typing on another one), so the queue is always replaced, and what the doctor was doing is
+  // put back: the text typed into each alert's note (by the field's id, one per alert) and the focus, on the same
+  // field (caret where it was) or the same button of the same alert's form.
+  function keep() {
+    var state = { values: {}, focus: null };
+    Array.prototype.forEach.call(target.querySelectorAll("input[id], textarea[id]"), function (field) {
+      if (field.value) { state.values[field.id] = field.value; }
+    });
+    var el = document.activeElement;
+    if (el && el !== document.body && target.contains(el)) {
+      if (el.id) {
+        state.focus = { id: el.id, start: el.selectionStart, end: el.selectionEnd };
+      } else if (el.form) {
+        state.focus = { action: el.form.getAttribute("action"), value: el.value };
+      }
+    }
+    return state;
+  }
+
+  function putBack(state) {
+    Object.keys(state.values).forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field && target.contains(field)) { field.value = state.values[id]; }
+    });
+    var f = state.focus;
+    if (!f) { return; }
+    var el = null;
+    if (f.id) {
+      el = document.getElementById(f.id);
+    } else {
+      Array.prototype.forEach.call(target.querySelectorAll("form"), function (form) {
+        if (!el && form.getAttribute("action") === f.action) {
+          el = Array.prototype.find.call(form.querySelectorAll("button"), function (b) { return b.value === f.value; });
+        }
+      });
+    }
+    if (!el || !target.contains(el)) { return; }
+    el.focus();
+    if (f.id && typeof f.start === "number" && el.setSelectionRange) { el.setSelectionRange(f.start, f.end); }
+  }
+
   function reread() {
     // A nudge while a read is under way may be news that read missed: read once more when it is done.
     if (pending) { again = true; return; }
@@ -47,9 +89,10 @@
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (html !== null) {
-          var focused = document.activeElement && target.contains(document.activeElement) && document.activeElement.tagName === "INPUT";
-          if (focused) { again = false; setTimeout(reread, 3000); }  // do not wipe a note being typed; try again shortly
-          else { target.innerHTML = html; section.dataset.updated = String(Date.now()); }
+          var kept = keep();
+          target.innerHTML = html;  // our own server-rendered, auto-escaped template fragment
+          putBack(kept);
+          section.dataset.updated = String(Date.now());
         }
         done();
       })
