@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, F, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,8 +55,8 @@ from appointments.models import (
 )
 from appointments.signals import appointment_status_changed
 from core.errors import PermissionRefused
-from notifications.services import notification_send
 from records.models import FamilyMember, Patient
+from records.notify import account_holders_notify
 
 logger = logging.getLogger(__name__)
 
@@ -626,14 +626,9 @@ def _notify_holders(appointment: Appointment, *, event: str, title, body, reason
     `title` and `body` are lazy translations, rendered in each recipient's preferred language;
     `body` may use %(doctor)s, %(when)s (local time of the slot) and %(reason)s.
     """
-    holders = User.objects.filter(Q(family_members__patient_id=appointment.patient_id)
-                                  | Q(own_patient__pk=appointment.patient_id)).distinct()
     doctor = appointment.doctor.user.name if appointment.doctor_id else ""
-    for user in holders:
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            notification_send(
-                user=user, key=f"appointment:{appointment.pk}:{event}", kind=f"appointment_{event.replace('-', '_')}",
-                title=str(title),
-                body=str(body) % {"doctor": doctor, "when": local_time_text(appointment.slot.starts_at), "reason": reason},
-                email=email, sms=sms,
-            )
+    account_holders_notify(
+        patient_id=appointment.patient_id, key=f"appointment:{appointment.pk}:{event}",
+        kind=f"appointment_{event.replace('-', '_')}", title=title, body=body,
+        params={"doctor": doctor, "when": local_time_text(appointment.slot.starts_at), "reason": reason},
+        email=email, sms=sms)

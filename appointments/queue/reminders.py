@@ -10,33 +10,16 @@ moment create and send each once.
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from appointments.localtime import hospital_today, hospital_zone, local_time_text
 from appointments.models import Appointment, AppointmentStatus, QueueTicket, ServicePoint, TicketStatus
 from appointments.queue import selectors
 from notifications.models import Notification
-from notifications.services import notification_send
-
-
-def _holders(patient_id: int):
-    """The accounts that book for this patient: their family-list holders and their own account."""
-    return User.objects.filter(Q(family_members__patient_id=patient_id) | Q(own_patient__pk=patient_id)).distinct()
-
-
-def _notify(patient_id: int, *, key: str, kind: str, title, body, params: dict, link: str = "",
-            email: bool = False, sms: bool = False) -> int:
-    sent = 0
-    for user in _holders(patient_id):
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            notification_send(user=user, key=key, kind=kind, title=str(title), body=str(body) % params, link=link,
-                              email=email, sms=sms)
-        sent += 1
-    return sent
+from records.notify import account_holders_notify
 
 
 def _appointment_params(appointment: Appointment) -> dict:
@@ -69,17 +52,19 @@ def reminders_due(*, now: datetime | None = None) -> int:
     if local_now.time() >= time(settings.QUEUE_REMINDER_EVENING_HOUR):
         for appointment in _not_yet_reminded(booked.filter(date=today + timedelta(days=1)), "reminder-evening"):
             considered += 1
-            _notify(appointment.patient_id, key=f"appointment:{appointment.pk}:reminder-evening",
-                    kind="appointment_reminder", title=_("Appointment tomorrow"),
-                    body=_("Reminder: %(patient)s sees %(doctor)s (%(department)s) at %(when)s. Check in on your phone "
-                           "up to an hour before."), params=_appointment_params(appointment), email=True, sms=True)
+            account_holders_notify(
+                patient_id=appointment.patient_id, key=f"appointment:{appointment.pk}:reminder-evening",
+                kind="appointment_reminder", title=_("Appointment tomorrow"),
+                body=_("Reminder: %(patient)s sees %(doctor)s (%(department)s) at %(when)s. Check in on your phone "
+                       "up to an hour before."), params=_appointment_params(appointment), email=True, sms=True)
     soon = now + timedelta(minutes=settings.QUEUE_REMINDER_BEFORE_MINUTES)
     for appointment in _not_yet_reminded(booked.filter(slot__starts_at__gt=now, slot__starts_at__lte=soon), "reminder-1h"):
         considered += 1
-        _notify(appointment.patient_id, key=f"appointment:{appointment.pk}:reminder-1h", kind="appointment_reminder",
-                title=_("Appointment soon"),
-                body=_("%(patient)s sees %(doctor)s (%(department)s) at %(when)s. Check in when you arrive to get a "
-                       "queue number."), params=_appointment_params(appointment), sms=True)
+        account_holders_notify(
+            patient_id=appointment.patient_id, key=f"appointment:{appointment.pk}:reminder-1h",
+            kind="appointment_reminder", title=_("Appointment soon"),
+            body=_("%(patient)s sees %(doctor)s (%(department)s) at %(when)s. Check in when you arrive to get a "
+                   "queue number."), params=_appointment_params(appointment), sms=True)
     for point_id in (QueueTicket.objects.filter(date=hospital_today(), status=TicketStatus.WAITING)
                      .values_list("service_point_id", flat=True).distinct()):
         considered += turn_near_scan(service_point_id=point_id)
@@ -96,8 +81,9 @@ def turn_near_scan(*, service_point_id: int) -> int:
     for ahead, ticket in enumerate(near):
         key = (f"appointment:{ticket.appointment_id}:turn-near" if ticket.appointment_id
                else f"queue-ticket:{ticket.pk}:turn-near")
-        _notify(ticket.patient_id, key=key, kind="queue_turn_near", title=_("Your turn is near"),
-                body=_("%(number)s: %(ahead)d ahead of you at %(where)s. Please stay close to the room."),
-                params={"number": ticket.number, "ahead": ahead, "where": point.display_name},
-                link=f"/queue/tickets/{ticket.public_id}/", sms=True)
+        account_holders_notify(
+            patient_id=ticket.patient_id, key=key, kind="queue_turn_near", title=_("Your turn is near"),
+            body=_("%(number)s: %(ahead)d ahead of you at %(where)s. Please stay close to the room."),
+            params={"number": ticket.number, "ahead": ahead, "where": point.display_name},
+            link=f"/queue/tickets/{ticket.public_id}/", sms=True)
     return len(near)

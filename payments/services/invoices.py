@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ValidationFailed
+from core.outbox import enqueue
 from core.sequences import sequence_next
 from payments.errors import InvoiceStateError
 from payments.insurance import FEN, LineIn, PlanTerms, YearToDate, split_compute
@@ -200,6 +201,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User | None = None) -> In
     void bill and is refunded automatically (payments.services.ledger). A pre-authorisation is released at the
     provider after commit. Voiding a void bill returns it unchanged.
     """
+    from payments import tasks  # tasks import the services; a local import breaks the cycle
     from payments.selectors import invoice_balance
 
     reason = (reason or "").strip()
@@ -218,9 +220,6 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User | None = None) -> In
                 # The payer's money is held at the provider: only the provider can let it go. Its cancel event
                 # moves the payment to cancelled (payments.tasks.payment_cancel_authorisation; the minute job
                 # asks again if that task is lost).
-                from core.outbox import enqueue
-                from payments import tasks
-
                 enqueue(tasks.payment_cancel_authorisation, payment.pk)
                 continue
             payment.status = PaymentStatus.CANCELLED
